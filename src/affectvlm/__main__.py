@@ -1,0 +1,7 @@
+"""Allow ``python -m affectvlm``."""
+
+import sys
+
+from affectvlm.cli import main
+
+sys.exit(main())
