@@ -6,6 +6,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from affectvlm.commands import data
+
 
 def _cmd_info(args: argparse.Namespace) -> int:
     from affectvlm.env_info import describe
@@ -27,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("info", help="versions, devices and optional parts installed")
     p.set_defaults(func=_cmd_info)
+    for module in (data,):
+        module.register(sub)
     return parser
 
 

@@ -18,6 +18,9 @@ from affectvlm.io.layouts.record import SampleRecord
 METADATA_FILE = "subjects.csv"
 """Per-subject metadata (subject, sex, ethnicity, age) a root may hold; merged by the index."""
 
+GENERATOR_STATE_FILE = "synth.json"
+"""Written by ``affectvlm synth`` beside a synthetic set (its resolved config and progress)."""
+
 
 class GrammarError(ValueError):
     """A name that does not match a dataset's grammar; the message is the reason."""
@@ -67,6 +70,8 @@ def subject_folders(
             out.ignore(name, "hidden entry")
         elif entry.is_file() and name == METADATA_FILE:
             out.ignore(name, "subject metadata")
+        elif entry.is_file() and name == GENERATOR_STATE_FILE:
+            out.ignore(name, "synthetic generator state")
         elif entry.is_dir() and name in aux_folders:
             out.ignore(name + "/", aux_folders[name])
         elif entry.is_dir() and pattern.fullmatch(name):

@@ -1,0 +1,63 @@
+"""Pieces shared by the CLI verbs: config flags, error reporting."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from functools import wraps
+
+from affectvlm.config import ConfigError
+
+
+class UserError(Exception):
+    """A problem the user can fix (bad path, bad option); printed without a traceback."""
+
+
+def add_config_args(parser: argparse.ArgumentParser, section: str) -> None:
+    parser.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="TOML file(s) with settings, applied in order",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help=f"override one setting, e.g. {section}.seed=3 (repeatable; value parsed as TOML)",
+    )
+
+
+def section_overrides(overrides: list[str], section: str) -> list[str]:
+    """Strip the ``section.`` prefix of ``--set`` overrides (a bare ``key=value`` is accepted)."""
+    out = []
+    for text in overrides:
+        key = text.split("=", 1)[0].strip()
+        prefix = f"{section}."
+        if key.startswith(prefix):
+            out.append(text.strip()[len(prefix) :])
+        elif "." in key:
+            raise ConfigError(f"--set {text!r}: this command takes only '{section}.*' settings")
+        else:
+            out.append(text)
+    return out
+
+
+def handles_errors(*kinds: type[BaseException]) -> Callable:
+    """Turn expected errors into one clear line on stderr and exit status 2."""
+
+    def wrap(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+        @wraps(fn)
+        def run(args: argparse.Namespace) -> int:
+            try:
+                return fn(args)
+            except (UserError, ConfigError, FileNotFoundError, *kinds) as exc:
+                print(f"affectvlm {args.verb}: error: {exc}", file=sys.stderr)
+                return 2
+
+        return run
+
+    return wrap
