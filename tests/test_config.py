@@ -62,7 +62,7 @@ def test_badly_typed_value_is_an_error_naming_the_key():
 
 
 def test_malformed_override_and_missing_file_are_clear_errors(tmp_path):
-    with pytest.raises(ConfigError, match="section.key=value"):
+    with pytest.raises(ConfigError, match=r"section\.key=value"):
         config.load(Outer, overrides=["seed"])
     with pytest.raises(ConfigError, match="config file not found"):
         config.load(Outer, files=[tmp_path / "nope.toml"])

@@ -20,7 +20,9 @@ def test_pyproject_names_no_package_that_drags_a_cuda_torch():
 
 def test_cpu_torch_build_comes_without_nvidia_packages():
     if torch.version.cuda is not None:
-        pytest.skip("a CUDA build of torch is installed (a user's machine): nvidia packages expected")
+        pytest.skip(
+            "a CUDA build of torch is installed (a user's machine): nvidia packages expected"
+        )
     nvidia = sorted(
         d.metadata["Name"]
         for d in metadata.distributions()

@@ -90,7 +90,7 @@ def test_bp4d_round_trip_maps_tasks_to_emotions(tmp_path):
 
 @pytest.mark.parametrize("dataset", ["bu3dfe", "bosphorus"])
 def test_folds_from_a_synthetic_manifest_test_each_subject_once(tmp_path, dataset):
-    rows, truth = _synth_and_index(tmp_path, dataset, subjects=4)
+    _rows, _truth = _synth_and_index(tmp_path, dataset, subjects=4)
     out = tmp_path / "folds.json"
     manifest = tmp_path / f"{dataset}.csv"
     assert main(["folds", str(manifest), "--protocol", dataset, "--out", str(out)]) == 0

@@ -1,0 +1,28 @@
+"""Synthetic 3D/4D faces with emotions, written in the real datasets' on-disk formats.
+
+In memory (the app's sliders): :func:`make_identity`, :func:`make_face`, :func:`make_sequence`.
+On disk: :func:`generate_dataset` with a :class:`SynthConfig`.
+"""
+
+from affectvlm.synth.config import SynthConfig
+from affectvlm.synth.expressions import EXTRA_EXPRESSIONS
+from affectvlm.synth.generate import SynthError, SynthReport, generate_dataset
+from affectvlm.synth.identity import ETHNICITY_CODES, Identity, make_identity
+from affectvlm.synth.landmarks import BOSPHORUS_LABELS, LANDMARK_GROUPS
+from affectvlm.synth.scans import SequenceTiming, make_face, make_sequence
+
+__all__ = [
+    "BOSPHORUS_LABELS",
+    "ETHNICITY_CODES",
+    "EXTRA_EXPRESSIONS",
+    "LANDMARK_GROUPS",
+    "Identity",
+    "SequenceTiming",
+    "SynthConfig",
+    "SynthError",
+    "SynthReport",
+    "generate_dataset",
+    "make_face",
+    "make_identity",
+    "make_sequence",
+]
