@@ -1,0 +1,118 @@
+"""Serving verbs: ``predict`` (files, folders, sequences → table/json/csv) and ``app``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from affectvlm.commands.common import UserError, handles_errors
+
+
+def _load_errors() -> tuple[type[BaseException], ...]:
+    from affectvlm.infer import InferenceError
+    from affectvlm.model import ModelLoadError
+
+    return InferenceError, ModelLoadError
+
+
+@handles_errors(ValueError)
+def _predict(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from affectvlm.infer import InputError, Predictor, format_predictions, resolve_inputs
+
+    try:
+        predictor = Predictor.from_checkpoint(args.checkpoint, device=args.device)
+    except _load_errors() as exc:
+        raise UserError(str(exc)) from exc
+    items, failures = resolve_inputs(args.inputs)
+    total = len(items) + len(failures)
+    for failure in failures:
+        print(f"affectvlm predict: error: {failure}", file=sys.stderr)
+    predictions = []
+    bar = tqdm(total=len(items), unit="input", disable=len(items) < 2 or None, file=sys.stderr)
+    with bar:
+        for result in predictor.predict_many(items, args.prompt):
+            if isinstance(result, InputError):
+                failures.append(result)
+                bar.write(f"affectvlm predict: error: {result}", file=sys.stderr)
+            else:
+                predictions.append(result)
+            bar.update(1)
+    sys.stdout.write(format_predictions(predictions, args.format))
+    if failures:
+        print(
+            f"affectvlm predict: {len(failures)} of {total} input(s) failed",
+            file=sys.stderr,
+        )
+    return 1 if failures else 0
+
+
+def app_command(
+    checkpoint: Path | None, port: int | None, address: str | None, max_upload_mb: int
+) -> list[str]:
+    """The ``streamlit run`` command line for the page (settings reach it by environment)."""
+    from affectvlm.app import page_path
+
+    cmd = [sys.executable, "-m", "streamlit", "run", str(page_path())]
+    cmd += ["--server.maxUploadSize", str(max_upload_mb), "--browser.gatherUsageStats", "false"]
+    if port is not None:
+        cmd += ["--server.port", str(port)]
+    if address is not None:
+        cmd += ["--server.address", address]
+    return cmd
+
+
+@handles_errors()
+def _app(args: argparse.Namespace) -> int:
+    try:
+        import streamlit  # noqa: F401
+    except ImportError as exc:
+        raise UserError("the app needs streamlit: pip install 'affectvlm[app]'") from exc
+    from affectvlm.app.settings import CHECKPOINT_ENV, MAX_UPLOAD_ENV
+
+    env = dict(os.environ)
+    if args.checkpoint is not None:
+        if not args.checkpoint.exists():
+            raise UserError(f"{args.checkpoint}: checkpoint not found")
+        env[CHECKPOINT_ENV] = str(args.checkpoint.resolve())
+    env[MAX_UPLOAD_ENV] = str(args.max_upload_mb)
+    cmd = app_command(args.checkpoint, args.port, args.address, args.max_upload_mb)
+    return subprocess.run(cmd, env=env, check=False).returncode
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("predict", help="predict emotions of scans, folders and 4D sequences")
+    p.add_argument("checkpoint", type=Path, help="run folder of 'train' or its model/ folder")
+    p.add_argument(
+        "inputs",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="scan files, folders (searched recursively), sequence folders or .zip sequences",
+    )
+    p.add_argument(
+        "--prompt",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="free-text prompt to score zero-shot (repeatable)",
+    )
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    p.set_defaults(func=_predict)
+
+    p = sub.add_parser("app", help="open the interactive Streamlit app")
+    p.add_argument(
+        "--checkpoint",
+        type=Path,
+        default=None,
+        help="trained model (default: the demo's model, if one was made)",
+    )
+    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--address", default=None, help="e.g. 127.0.0.1 (streamlit's default: all)")
+    p.add_argument("--max-upload-mb", type=int, default=200, help="largest upload accepted")
+    p.set_defaults(func=_app)

@@ -1,0 +1,53 @@
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from affectvlm.train.checkpoint import (
+    CheckpointError,
+    check_config,
+    config_differences,
+    load_checkpoint,
+    rng_state,
+    save_checkpoint,
+    set_rng_state,
+)
+
+
+def test_rng_states_round_trip_through_a_weights_only_checkpoint(tmp_path):
+    random.seed(1)
+    np.random.seed(2)
+    torch.manual_seed(3)
+    save_checkpoint(tmp_path / "c.pt", {"rng": rng_state(), "epoch": 4})
+    expected = (random.random(), np.random.rand(), torch.rand(1).item())
+    random.random(), np.random.rand(), torch.rand(1)  # move all states on
+    state = load_checkpoint(tmp_path / "c.pt")
+    set_rng_state(state["rng"])
+    assert (random.random(), np.random.rand(), torch.rand(1).item()) == expected
+    assert state["epoch"] == 4
+
+
+def test_save_leaves_no_temp_file_behind(tmp_path):
+    save_checkpoint(tmp_path / "c.pt", {"x": torch.ones(2)})
+    assert [p.name for p in tmp_path.iterdir()] == ["c.pt"]
+
+
+def test_config_differences_name_the_dotted_keys():
+    stored = {"epochs": 2, "optim": {"lr_heads": 1e-3, "beta1": 0.9}, "data": {"workers": 0}}
+    current = {"epochs": 3, "optim": {"lr_heads": 1e-3, "beta1": 0.8}, "data": {"workers": 4}}
+    assert config_differences(stored, current) == ["epochs", "optim.beta1"]
+
+
+def test_config_mismatch_on_resume_is_an_error_naming_the_keys(tmp_path):
+    with pytest.raises(CheckpointError, match=r"optim\.lr_heads: 0\.001 -> 0\.01"):
+        check_config(
+            tmp_path / "c.pt", {"optim": {"lr_heads": 1e-3}}, {"optim": {"lr_heads": 1e-2}}
+        )
+
+
+def test_unreadable_checkpoint_names_the_file(tmp_path):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match=r"bad\.pt"):
+        load_checkpoint(bad)

@@ -1,0 +1,131 @@
+import json
+
+import pytest
+import torch
+from safetensors.torch import load_file
+from synthetic import PatternCache, make_foldset, make_records, tiny_config
+
+from affectvlm.model import AffectVLM
+from affectvlm.train.checkpoint import CheckpointError
+from affectvlm.train.engine import TrainError, train_fold
+
+
+class Killed(Exception):
+    pass
+
+
+@pytest.fixture(scope="module")
+def data():
+    records = make_records()
+    return records, make_foldset(records)
+
+
+def test_short_cpu_training_beats_chance_by_a_wide_margin(data, tmp_path):
+    records, folds = data
+    result = train_fold(
+        tiny_config(epochs=8), records, folds, 0, tmp_path, "cpu", cache=PatternCache(records)
+    )
+    assert result.test_metrics["accuracy"] >= 0.8  # chance is 1/3
+    assert result.test_metrics["num_samples"] == 4 * 3 * 4  # 4 test subjects
+    for name in (
+        "fold_result.json",
+        "metrics.json",
+        "confusion.png",
+        "curves.png",
+        "history.jsonl",
+        "train.log",
+        "checkpoint.pt",
+        "model/render.toml",
+    ):
+        assert (tmp_path / name).exists(), name
+    history = [json.loads(line) for line in (tmp_path / "history.jsonl").read_text().splitlines()]
+    assert {"loss", "loss_itc", "loss_mc", "alpha", "temperature", "val_accuracy"} <= set(
+        history[0]
+    )
+    reloaded = AffectVLM.from_pretrained(tmp_path / "model")
+    assert (
+        reloaded.prompt_bank.fingerprint()
+        == AffectVLM.from_pretrained(tmp_path / "model").prompt_bank.fingerprint()
+    )
+
+
+def _weights(run):
+    return load_file(str(next((run / "model").glob("*.safetensors"))))
+
+
+def test_kill_and_resume_reaches_the_same_result_as_an_uninterrupted_run(data, tmp_path):
+    records, folds = data
+    config = tiny_config(epochs=2, data={"workers": 0})
+    full = train_fold(
+        config, records, folds, 1, tmp_path / "full", "cpu", cache=PatternCache(records)
+    )
+
+    def kill_after_first(epoch, log):
+        if epoch == 1:
+            raise Killed
+
+    with pytest.raises(Killed):
+        train_fold(
+            config,
+            records,
+            folds,
+            1,
+            tmp_path / "cut",
+            "cpu",
+            cache=PatternCache(records),
+            on_epoch_end=kill_after_first,
+        )
+    resumed = train_fold(
+        config, records, folds, 1, tmp_path / "cut", "cpu", cache=PatternCache(records), resume=True
+    )
+    assert resumed.test_metrics == full.test_metrics
+    for a, b in zip(full.history, resumed.history, strict=True):
+        assert a["loss"] == pytest.approx(b["loss"], abs=1e-6)
+        assert a["val_accuracy"] == b["val_accuracy"]
+    wa, wb = _weights(tmp_path / "full"), _weights(tmp_path / "cut")
+    assert wa.keys() == wb.keys()
+    for key in wa:
+        torch.testing.assert_close(wa[key], wb[key], atol=1e-6, rtol=0)
+
+
+def test_resume_with_another_config_is_an_error_naming_the_keys(data, tmp_path):
+    records, folds = data
+    train_fold(
+        tiny_config(epochs=1), records, folds, 0, tmp_path, "cpu", cache=PatternCache(records)
+    )
+    with pytest.raises(CheckpointError, match=r"optim\.lr_heads"):
+        train_fold(
+            tiny_config(epochs=1, optim={"lr_heads": 0.1}),
+            records,
+            folds,
+            0,
+            tmp_path,
+            "cpu",
+            cache=PatternCache(records),
+            resume=True,
+        )
+    with pytest.raises(TrainError, match="--resume"):
+        train_fold(
+            tiny_config(epochs=1), records, folds, 0, tmp_path, "cpu", cache=PatternCache(records)
+        )
+
+
+def test_model_selection_never_reads_the_test_subjects(data, tmp_path):
+    records, folds = data
+    test_subjects = {s.split("/")[1] for s in folds.folds[2].test}
+    cache = PatternCache(records, poison=test_subjects)
+    reads_before_test = []
+    train_fold(
+        tiny_config(epochs=2, patience=1),
+        records,
+        folds,
+        2,
+        tmp_path,
+        "cpu",
+        cache=cache,
+        on_epoch_end=lambda epoch, log: reads_before_test.append(len(cache.loaded)),
+    )
+    selection_reads = cache.loaded[: reads_before_test[-1]]
+    test_reads = cache.loaded[reads_before_test[-1] :]
+    assert not any(key.split("/")[0] in test_subjects for key in selection_reads)
+    assert {key.split("/")[0] for key in test_reads} == test_subjects
