@@ -46,6 +46,10 @@ class VisionTower(nn.Module):
         return self.proj(self.encoder(pixel_values=pixel_values).pooler_output)
 
 
+def _clear_text_cache(module: nn.Module, _keys: Any) -> None:
+    module._frozen_cache.clear()
+
+
 class TextTower(nn.Module):
     """A text encoder, its tokenizer and a linear head: ``list[str]`` → ``(N, D)``.
 
@@ -64,9 +68,31 @@ class TextTower(nn.Module):
         self.tokenizer = tokenizer
         self.max_length = max_length
         self.pooling = pooling
+        self._frozen_cache: dict[str, torch.Tensor] = {}
+        self.register_load_state_dict_post_hook(_clear_text_cache)
+
+    def _is_frozen(self) -> bool:
+        return not self.encoder.training and not any(
+            p.requires_grad for p in self.encoder.parameters()
+        )
 
     def pooled(self, texts: list[str]) -> torch.Tensor:
-        """Encoder output before the head, ``(N, hidden)``."""
+        """Encoder output before the head, ``(N, hidden)``.
+
+        A frozen encoder (no trainable weight, eval mode) is a fixed function of the text, so
+        its outputs are memoised: training then pays for each distinct prompt once.
+        """
+        if not self._is_frozen():
+            self._frozen_cache.clear()
+            return self._encode(texts)
+        missing = list(dict.fromkeys(t for t in texts if t not in self._frozen_cache))
+        if missing:
+            with torch.no_grad():
+                for text, row in zip(missing, self._encode(missing), strict=True):
+                    self._frozen_cache[text] = row
+        return torch.stack([self._frozen_cache[t] for t in texts]).to(self.proj.weight.device)
+
+    def _encode(self, texts: list[str]) -> torch.Tensor:
         device = self.proj.weight.device
         batch = tokenize(self.tokenizer, texts, self.max_length, device)
         out = self.encoder(**batch)
@@ -138,9 +164,17 @@ def _random_clip_text(cfg: ModelConfig) -> TextTower:
     return TextTower(CLIPTextModel(hf), proj, tokenizer, t.max_length, "eos")
 
 
+def _quiet_transformers() -> None:
+    """No per-tensor "Loading weights" bars: our own progress reporting is enough."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+
+
 def _minilm_text(cfg: ModelConfig) -> TextTower:
     from transformers import AutoModel
 
+    _quiet_transformers()
     path = Path(cfg.text.path) if cfg.text.path else bundled_minilm_dir()
     if not (path / "config.json").is_file():
         raise ModelLoadError(
@@ -162,6 +196,7 @@ def _minilm_text(cfg: ModelConfig) -> TextTower:
 def _pretrained_clip(cfg: ModelConfig) -> Towers:
     from transformers import CLIPModel
 
+    _quiet_transformers()
     try:
         clip = CLIPModel.from_pretrained(cfg.pretrained)
     except (OSError, ValueError) as exc:
