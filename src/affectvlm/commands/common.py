@@ -14,21 +14,27 @@ class UserError(Exception):
     """A problem the user can fix (bad path, bad option); printed without a traceback."""
 
 
-def add_config_args(parser: argparse.ArgumentParser, section: str) -> None:
+def add_config_args(parser: argparse.ArgumentParser, example: str, default: str = "") -> None:
+    """``--config`` (repeatable, applied in order) and ``--set key=value`` overrides.
+
+    With a ``default`` preset, ``--config`` also takes the name of a shipped preset.
+    """
+    what = "preset name or TOML file" if default else "TOML file"
     parser.add_argument(
         "--config",
         action="append",
         default=[],
-        metavar="FILE",
-        help="TOML file(s) with settings, applied in order",
+        metavar="PRESET|FILE" if default else "FILE",
+        help=f"{what}, applied in order{f' over {default!r}' if default else ''}",
     )
     parser.add_argument(
         "--set",
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help=f"override one setting, e.g. {section}.seed=3 (repeatable; value parsed as TOML)",
+        help=f"override one setting, e.g. {example} (repeatable; value parsed as TOML)",
     )
+    parser.set_defaults(config_default=default)
 
 
 def section_overrides(overrides: list[str], section: str) -> list[str]:

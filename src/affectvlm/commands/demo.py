@@ -38,7 +38,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     out: Path = args.out
     progress = not args.quiet
-    config = load_train_config(args.preset, args.config, args.set)
+    config = load_train_config(args.config_default, args.config, args.set)
     total = time.perf_counter()
 
     t = _stage(f"1/5 synthesise {args.subjects} BU-3DFE-style subjects → {out / 'data'}")
@@ -111,8 +111,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--resolution", type=int, default=96, help="grid rows of the synthetic faces")
     p.add_argument("--workers", type=int, default=2, help="render processes")
-    p.add_argument("--preset", default="demo", help="training preset (affectvlm/configs)")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda[:i]")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
-    add_config_args(p, "train")
+    add_config_args(p, "epochs=4", default="demo")
     p.set_defaults(func=_demo)

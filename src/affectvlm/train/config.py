@@ -78,8 +78,8 @@ def load_train_config(
     data: dict[str, Any] = {}
     if preset:
         data = _config.merge(data, _config.read_preset(preset))
-    for file in files:
-        data = _config.merge(data, _config.read_toml(file))
+    for file in files:  # a TOML path, or the name of another shipped preset
+        data = _config.merge(data, _config.read_preset(str(file)))
     for text in overrides:
         data = _config.merge(data, _config.parse_override(text))
     if "model" in data:

@@ -1,0 +1,114 @@
+"""Per-pixel channels from rasterized fragments: texture colour, Lambert shading, depth, normal-z.
+
+The covered pixels come as flat lists: their face corners (3 × (K,) vertex indices), their
+barycentric weights ``(K, 3)``; each function returns float values in [0, 1] for those
+pixels only. Gathers are done column by column (1-D gathers are far faster on CPU).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from affectvlm.io.scan import Scan
+
+
+def vertex_normals(vertices: torch.Tensor, faces: torch.Tensor) -> torch.Tensor:
+    """Area-weighted unit vertex normals ``(N, 3)`` (zero for isolated vertices)."""
+    v0, v1, v2 = (vertices.index_select(0, faces[:, c]) for c in range(3))
+    face_n = torch.linalg.cross(v1 - v0, v2 - v0)
+    normals = torch.zeros_like(vertices)
+    for corner in range(3):
+        normals.index_add_(0, faces[:, corner], face_n)
+    return normals / normals.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+
+
+def interpolate(
+    values: torch.Tensor, corners: list[torch.Tensor], bary: torch.Tensor
+) -> torch.Tensor:
+    """Barycentric blend of per-vertex ``values (N, D)`` at 3 × (K,) corners: ``(K, D)``."""
+    columns = []
+    for d in range(values.shape[1]):
+        col = values[:, d].contiguous()
+        columns.append(sum(col.index_select(0, corners[c]) * bary[:, c] for c in range(3)))
+    return torch.stack(columns, dim=1)
+
+
+def view_normals(
+    normals_view: torch.Tensor, corners: list[torch.Tensor], bary: torch.Tensor
+) -> torch.Tensor:
+    """Unit normals in view space facing the camera (two-sided surfaces): ``(K, 3)``.
+
+    ``normals_view`` is ``(V * N, 3)`` and ``corners`` index it (view offset included).
+    """
+    n = interpolate(normals_view, corners, bary)
+    n = n / n.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+    return n * torch.sign(n[:, 2:3] + 1e-12)
+
+
+def lambert(
+    normals: torch.Tensor, light: tuple[float, float, float], ambient: float
+) -> torch.Tensor:
+    """Grey Lambert shading of unit normals under a fixed directional light."""
+    direction = torch.tensor(light, dtype=normals.dtype, device=normals.device)
+    direction = direction / direction.norm().clamp_min(1e-12)
+    diffuse = (normals @ direction).clamp_min(0.0)
+    return ambient + (1.0 - ambient) * diffuse
+
+
+def pack_rgb(texture: torch.Tensor) -> torch.Tensor:
+    """``(H, W, 3) uint8`` → ``(H * W,) int32`` holding r | g << 8 | b << 16."""
+    t = texture.reshape(-1, 3).int()
+    return (t[:, 0] | (t[:, 1] << 8) | (t[:, 2] << 16)).contiguous()
+
+
+def sample_bilinear(texture: torch.Tensor, uv: torch.Tensor) -> torch.Tensor:
+    """Bilinear lookup in a ``(H, W, 3) uint8`` image at ``uv (K, 2)``; v = 1 is the top row.
+
+    Coordinates are clamped to the image (edge texels repeat). Returns ``(K, 3)`` in [0, 1].
+    """
+    height, width = texture.shape[:2]
+    packed = pack_rgb(texture)
+    x = (uv[:, 0].clamp(0, 1) * width - 0.5).clamp(0, width - 1)
+    y = ((1.0 - uv[:, 1].clamp(0, 1)) * height - 0.5).clamp(0, height - 1)
+    x0, y0 = x.floor(), y.floor()
+    fx, fy = x - x0, y - y0
+    x0, y0 = x0.long(), y0.long()
+    x1, y1 = (x0 + 1).clamp(max=width - 1), (y0 + 1).clamp(max=height - 1)
+    out = torch.zeros((len(uv), 3), dtype=torch.float32, device=uv.device)
+    for yy, xx, weight in (
+        (y0, x0, (1 - fx) * (1 - fy)),
+        (y0, x1, fx * (1 - fy)),
+        (y1, x0, (1 - fx) * fy),
+        (y1, x1, fx * fy),
+    ):
+        texel = packed.index_select(0, yy * width + xx)
+        for c in range(3):
+            out[:, c] += ((texel >> (8 * c)) & 255).float() * weight
+    return out / 255.0
+
+
+def texture_colour(
+    scan: Scan,
+    face_idx: torch.Tensor,
+    corners: list[torch.Tensor],
+    bary: torch.Tensor,
+    grey: float,
+) -> torch.Tensor:
+    """Surface colour ``(K, 3)``: UV texture, else vertex colours, else constant grey.
+
+    ``face_idx`` indexes ``scan.faces``/``uv_faces``; ``corners`` index ``scan.vertices``.
+    """
+    device = bary.device
+    if scan.has_texture:
+        uv = torch.tensor(scan.uv, device=device)
+        uv_faces = torch.tensor(scan.uv_faces, device=device)
+        uv_corners = [uv_faces[:, c].index_select(0, face_idx) for c in range(3)]
+        texture = torch.tensor(scan.texture, device=device)
+        if texture.ndim == 2:  # greyscale image
+            texture = texture[..., None].expand(-1, -1, 3)
+        texture = texture[..., :3].contiguous()
+        return sample_bilinear(texture, interpolate(uv, uv_corners, bary))
+    if scan.has_colors:
+        colours = torch.tensor(scan.colors, device=device)
+        return interpolate(colours, corners, bary).clamp(0, 1)
+    return torch.full((len(face_idx), 3), grey, dtype=torch.float32, device=device)
