@@ -52,7 +52,10 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def app_command(
-    checkpoint: Path | None, port: int | None, address: str | None, max_upload_mb: int
+    port: int | None = None,
+    address: str | None = None,
+    max_upload_mb: int = 200,
+    headless: bool = False,
 ) -> list[str]:
     """The ``streamlit run`` command line for the page (settings reach it by environment)."""
     from affectvlm.app import page_path
@@ -63,7 +66,21 @@ def app_command(
         cmd += ["--server.port", str(port)]
     if address is not None:
         cmd += ["--server.address", address]
+    if headless:
+        cmd += ["--server.headless", "true"]
     return cmd
+
+
+def app_env(checkpoint: Path | None, max_upload_mb: int, device: str = "auto") -> dict[str, str]:
+    """This process's environment plus the page's settings."""
+    from affectvlm.app.settings import CHECKPOINT_ENV, DEVICE_ENV, MAX_UPLOAD_ENV
+
+    env = dict(os.environ)
+    if checkpoint is not None:
+        env[CHECKPOINT_ENV] = str(Path(checkpoint).resolve())
+    env[MAX_UPLOAD_ENV] = str(max_upload_mb)
+    env[DEVICE_ENV] = device
+    return env
 
 
 @handles_errors()
@@ -72,15 +89,10 @@ def _app(args: argparse.Namespace) -> int:
         import streamlit  # noqa: F401
     except ImportError as exc:
         raise UserError("the app needs streamlit: pip install 'affectvlm[app]'") from exc
-    from affectvlm.app.settings import CHECKPOINT_ENV, MAX_UPLOAD_ENV
-
-    env = dict(os.environ)
-    if args.checkpoint is not None:
-        if not args.checkpoint.exists():
-            raise UserError(f"{args.checkpoint}: checkpoint not found")
-        env[CHECKPOINT_ENV] = str(args.checkpoint.resolve())
-    env[MAX_UPLOAD_ENV] = str(args.max_upload_mb)
-    cmd = app_command(args.checkpoint, args.port, args.address, args.max_upload_mb)
+    if args.checkpoint is not None and not args.checkpoint.exists():
+        raise UserError(f"{args.checkpoint}: checkpoint not found")
+    env = app_env(args.checkpoint, args.max_upload_mb, args.device)
+    cmd = app_command(args.port, args.address, args.max_upload_mb, args.headless)
     return subprocess.run(cmd, env=env, check=False).returncode
 
 
@@ -115,4 +127,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=None)
     p.add_argument("--address", default=None, help="e.g. 127.0.0.1 (streamlit's default: all)")
     p.add_argument("--max-upload-mb", type=int, default=200, help="largest upload accepted")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    p.add_argument("--headless", action="store_true", help="do not open a browser")
     p.set_defaults(func=_app)
