@@ -1,16 +1,13 @@
-"""Files written by the generator read back with the project's readers (when present)."""
+"""Files written by the generator read back with the project's readers."""
 
 from pathlib import Path
 
 import numpy as np
-import pytest
 
+from affectvlm.io import bnt, sequence, vrml
 from affectvlm.synth import SynthConfig, generate_dataset
 from affectvlm.synth.datasets import plan_subjects, subject_identity
 from affectvlm.synth.face import build_face_model
-
-vrml = pytest.importorskip("affectvlm.io.vrml")
-bnt = pytest.importorskip("affectvlm.io.bnt")
 
 
 def config(dataset: str) -> SynthConfig:
@@ -47,7 +44,6 @@ def test_bosphorus_bnt_reads_back_as_a_face_with_landmarks_on_it(tmp_path: Path)
 
 
 def test_bp4d_obj_frames_read_back_in_order(tmp_path: Path):
-    sequence = pytest.importorskip("affectvlm.io.sequence")
     cfg = SynthConfig(dataset="bp4d", subjects=1, resolution=20, frames=5, texture_size=32)
     generate_dataset(tmp_path, SynthConfig(**{**vars(cfg), "bp4d_tasks": ["T3"]}), progress=False)
     seq = sequence.read_sequence(tmp_path / "F001" / "T3")

@@ -3,7 +3,8 @@ import itertools
 import pytest
 import torch
 
-from affectvlm.train.distributed import DistInfo, EpochSampler, resolve_device, shard_indices
+from affectvlm.device import resolve_device
+from affectvlm.train.distributed import DistInfo, EpochSampler, shard_indices
 from affectvlm.train.optim import OptimConfig, WarmupCosine, build_optimizer, build_scheduler
 
 
@@ -31,7 +32,7 @@ def test_scheduler_state_survives_a_weights_only_round_trip(tmp_path):
 def test_device_auto_falls_back_to_cpu_and_unknown_names_fail():
     if not torch.cuda.is_available():
         assert resolve_device("auto") == torch.device("cpu")
-        with pytest.raises(RuntimeError, match="CUDA is not available"):
+        with pytest.raises(ValueError, match="CUDA is not available"):
             resolve_device("cuda:0")
     assert resolve_device("cpu") == torch.device("cpu")
     with pytest.raises(ValueError, match="unknown device"):

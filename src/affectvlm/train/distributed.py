@@ -17,6 +17,8 @@ import torch.distributed as dist
 from torch import nn
 from torch.utils.data import DistributedSampler
 
+from affectvlm.device import resolve_device  # noqa: F401  (re-exported)
+
 
 @dataclass(frozen=True)
 class DistInfo:
@@ -45,25 +47,6 @@ def detect() -> DistInfo:
     except ValueError as exc:
         raise RuntimeError(f"bad torchrun environment: {exc}") from exc
     return DistInfo(rank=rank, world_size=world, local_rank=local)
-
-
-def resolve_device(spec: str = "auto", local_rank: int = 0) -> torch.device:
-    """``auto`` (``cuda:<local_rank>`` if CUDA exists, else CPU), ``cpu``, ``cuda``, ``cuda:i``."""
-    spec = spec.strip().lower()
-    if spec == "auto":
-        spec = "cuda" if torch.cuda.is_available() else "cpu"
-    if spec == "cpu":
-        return torch.device("cpu")
-    if spec == "cuda" or spec.startswith("cuda:"):
-        if not torch.cuda.is_available():
-            raise RuntimeError(f"device '{spec}' requested but CUDA is not available")
-        index = int(spec.split(":", 1)[1]) if ":" in spec else local_rank
-        if index >= torch.cuda.device_count():
-            raise RuntimeError(
-                f"device '{spec}' requested but only {torch.cuda.device_count()} CUDA device(s)"
-            )
-        return torch.device("cuda", index)
-    raise ValueError(f"unknown device '{spec}' (use auto, cpu, cuda or cuda:N)")
 
 
 def init_distributed(device: torch.device) -> DistInfo:

@@ -17,6 +17,7 @@ from typing import Any
 import torch
 
 from affectvlm.config import to_dict
+from affectvlm.device import resolve_device
 from affectvlm.eval.metrics import classification_metrics
 from affectvlm.fileio import atomic_write_json
 from affectvlm.model.optim import param_groups
@@ -34,7 +35,6 @@ from affectvlm.train.distributed import (
     barrier,
     detect,
     init_distributed,
-    resolve_device,
     wrap_ddp,
 )
 from affectvlm.train.loop import (

@@ -1,0 +1,29 @@
+"""The built-in synthetic face of the app's default view (no data needed)."""
+
+from __future__ import annotations
+
+from affectvlm.io.scan import Scan, ScanSequence
+
+FACE_RESOLUTION = 120
+"""Grid rows of the app's synthetic face: ~9k vertices, rendered in a blink on CPU."""
+
+
+def synthetic_input(
+    emotion: str,
+    intensity: float,
+    seed: int,
+    sex: str,
+    *,
+    sequence: bool = False,
+    frames: int = 24,
+    resolution: int = FACE_RESOLUTION,
+) -> Scan | ScanSequence:
+    """A clean frontal face (or a 4D recording rising to ``emotion``) of identity ``seed``."""
+    from affectvlm.synth import make_face, make_identity, make_sequence
+
+    identity = make_identity(seed, sex=sex, subject=f"seed{seed}")
+    if sequence:
+        return make_sequence(
+            identity, emotion, frames=frames, resolution=resolution, rng=seed, texture_size=128
+        )
+    return make_face(identity, emotion, intensity, resolution=resolution, texture_size=128)

@@ -1,0 +1,234 @@
+"""The one entry point for predictions (CLI ``predict`` and the app): :class:`Predictor`.
+
+It renders a scan or sequence with the render settings saved with the model, runs the
+vision tower once, and scores the embedding against the class prompts (ensembled as in
+evaluation) and against any free-text prompts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from affectvlm.device import resolve_device
+from affectvlm.infer.checkpoint import find_model_dir, load_class_names, load_render_config
+from affectvlm.infer.errors import InferenceError
+from affectvlm.infer.inputs import InputError, InputItem, InputLimits, open_input
+from affectvlm.infer.outputs import Prediction, PromptScore
+from affectvlm.io.errors import ScanFormatError
+from affectvlm.io.registry import read_scan
+from affectvlm.io.scan import Scan, ScanSequence
+from affectvlm.render.config import CHANNELS, RenderConfig
+from affectvlm.render.sequence import render_sequence, sample_frames
+from affectvlm.render.views import RenderedViews, render_views
+
+DISPLAY_CHANNELS: tuple[str, ...] = ("texture", "shading", "depth")
+"""Channels rendered for display besides the model input (they do not change it)."""
+
+PREDICT_ERRORS = (ScanFormatError, InferenceError, OSError, ValueError)
+"""Failures of one input in a batch: recorded and reported, the batch goes on."""
+
+
+@dataclass
+class RenderedInput:
+    """Model input ``(T, V, 3, H, W)`` uint8 and the images behind it."""
+
+    array: np.ndarray
+    views: list[RenderedViews]
+    frame_indices: list[int] | None  # into the sequence, for sampled frames
+
+
+def _display_config(config: RenderConfig, extra: Sequence[str]) -> RenderConfig:
+    wanted = set(config.channels) | set(extra)
+    return replace(config, channels=[c for c in CHANNELS if c in wanted])
+
+
+def _motion_view(sequence: ScanSequence) -> ScanSequence:
+    """The same frames read without textures (frame sampling only needs vertices)."""
+    if sequence.loader is not None or any(isinstance(f, Scan) for f in sequence.frames):
+        return sequence
+    return ScanSequence(frames=sequence.frames, loader=partial(read_scan, load_texture=False))
+
+
+class Predictor:
+    """A trained AffectVLM ready to predict on scans, sequences and paths."""
+
+    def __init__(
+        self,
+        model: Any,
+        render_config: RenderConfig,
+        class_names: Sequence[str],
+        device: str | torch.device = "auto",
+        display_channels: Sequence[str] = DISPLAY_CHANNELS,
+        source: str = "",
+    ) -> None:
+        self.device = resolve_device(device)
+        self.model = model.to(self.device).eval()
+        self.render_config = render_config
+        self._render_config = _display_config(render_config, display_channels)
+        self.class_names = list(class_names)
+        self.source = source
+        bank = model.prompt_bank
+        if bank is None:
+            raise InferenceError(source or "model", "model has no prompt bank")
+        self.class_prompts = {c: bank.all(c) for c in self.class_names}
+        with torch.no_grad():
+            self.class_embeds = model.class_text_embeddings(None, self.class_names)
+
+    @classmethod
+    def from_checkpoint(
+        cls,
+        path: str | Path,
+        device: str | torch.device = "auto",
+        display_channels: Sequence[str] = DISPLAY_CHANNELS,
+    ) -> Predictor:
+        """Load a run folder or its ``model/`` subfolder (weights, prompts, render settings)."""
+        from affectvlm.model import AffectVLM
+
+        model_dir = find_model_dir(path)
+        render_config = load_render_config(model_dir)
+        dev = resolve_device(device)
+        model = AffectVLM.from_pretrained(model_dir, map_location=str(dev))
+        bank = model.prompt_bank
+        if bank is None:
+            raise InferenceError(model_dir, "no prompt_bank.json saved with the model")
+        classes = load_class_names(model_dir, bank.emotions)
+        return cls(model, render_config, classes, dev, display_channels, str(model_dir))
+
+    # --- rendering -----------------------------------------------------------------------
+
+    def render(self, data: Scan | ScanSequence) -> RenderedInput:
+        """Render ``data`` exactly as the training cache did (``render_item``)."""
+        config, device = self._render_config, self.device
+        if isinstance(data, Scan):
+            frames = [render_views(data, config, device=device)]
+            indices = None
+        else:
+            indices = sample_frames(_motion_view(data), config.frames, config.frame_sampling)
+            chosen = ScanSequence(
+                frames=[data.frames[i] for i in indices], fps=data.fps, loader=data.loader
+            )
+            uniform = replace(config, frames=len(indices), frame_sampling="uniform")
+            frames = render_sequence(chosen, uniform, device=device)
+            if config.temporal == "dynamic":
+                indices = None
+        array = np.stack([f.model_input(config.model_input) for f in frames])
+        return RenderedInput(array, frames, indices)
+
+    def images(self, array: np.ndarray) -> torch.Tensor:
+        """``(T, V, 3, H, W)`` uint8 → the model batch: ``(1, V, 3, S, S)`` for one frame, else
+        ``(1, T, V, 3, S, S)``, in [0, 1] and resized as the training dataset does."""
+        x = torch.from_numpy(np.ascontiguousarray(array)).to(self.device).float().div_(255.0)
+        t, v, c, h, w = x.shape
+        size = self.model.vision_tower.image_size
+        if (h, w) != (size, size):
+            x = F.interpolate(
+                x.view(t * v, c, h, w),
+                size=(size, size),
+                mode="bilinear",
+                align_corners=False,
+                antialias=True,
+            ).view(t, v, c, size, size)
+        return (x[0] if t == 1 else x)[None]
+
+    # --- scoring -------------------------------------------------------------------------
+
+    def _logits(
+        self, fused: torch.Tensor, views: torch.Tensor, text: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Fused ``(N, C)`` and per-view ``(N, V, C)`` logits, as ``AffectVLM.forward``."""
+        scale = self.model.scale()
+        text = text.to(views.dtype)
+        view_logits = scale * views @ text.t()
+        return self.model.fusion.fuse_logits(fused, view_logits, text, scale), view_logits
+
+    @torch.no_grad()
+    def predict(
+        self, item: Scan | ScanSequence | InputItem | str | Path, prompts: Sequence[str] = ()
+    ) -> Prediction:
+        """Class probabilities (fused, per view, per frame) and free-text prompt scores."""
+        if isinstance(item, (Scan, ScanSequence)):
+            return self._predict(item, _source(item), prompts)
+        path = item.path if isinstance(item, InputItem) else Path(item)
+        with open_input(item) as data:
+            return self._predict(data, str(path), prompts)
+
+    def _predict(
+        self, data: Scan | ScanSequence, source: str, prompts: Sequence[str]
+    ) -> Prediction:
+        rendered = self.render(data)
+        enc = self.model.encode_images(self.images(rendered.array))
+        logits, view_logits = self._logits(enc.fused_embed, enc.view_embeds, self.class_embeds)
+        frame_probs = frame_embeds = None
+        if enc.frame_embeds is not None:
+            frames = enc.frame_embeds[0]  # (T, V, D)
+            frame_logits, _ = self._logits(
+                self.model.fusion.fuse_embeds(frames), frames, self.class_embeds
+            )
+            frame_probs = _np(frame_logits.softmax(-1))
+            frame_embeds = _np(frames)
+        prediction = Prediction(
+            source=source,
+            kind="scan" if isinstance(data, Scan) else "sequence",
+            class_names=list(self.class_names),
+            probs=_np(logits[0].softmax(-1)),
+            view_names=list(rendered.views[0].view_names),
+            view_probs=_np(view_logits[0].softmax(-1)),
+            embedding=_np(enc.fused_embed[0]),
+            view_embeddings=_np(enc.view_embeds[0]),
+            views=rendered.views,
+            class_prompts={k: list(v) for k, v in self.class_prompts.items()},
+            frame_probs=frame_probs,
+            frame_indices=rendered.frame_indices if frame_probs is not None else None,
+            frame_embeddings=frame_embeds,
+        )
+        prediction.prompt_scores = self.score_prompts(prediction, prompts)
+        return prediction
+
+    @torch.no_grad()
+    def score_prompts(self, prediction: Prediction, prompts: Sequence[str]) -> list[PromptScore]:
+        """Zero-shot scores of free-text ``prompts`` for an existing prediction, best first.
+
+        Blank prompts are dropped; only the text tower runs (the views are not re-encoded).
+        """
+        texts = list(dict.fromkeys(p.strip() for p in prompts if p and p.strip()))
+        if not texts:
+            return []
+        text = self.model.encode_text(texts)
+        fused = torch.as_tensor(prediction.embedding, device=self.device)[None]
+        views = torch.as_tensor(prediction.view_embeddings, device=self.device)[None]
+        logits, _ = self._logits(fused, views, text)
+        scores = logits[0].float().cpu()
+        probs = scores.softmax(-1)
+        order = torch.argsort(-scores, stable=True).tolist()
+        return [PromptScore(texts[i], float(scores[i]), float(probs[i])) for i in order]
+
+    def predict_many(
+        self,
+        items: Iterable[InputItem],
+        prompts: Sequence[str] = (),
+        limits: InputLimits | None = None,
+    ) -> Iterator[Prediction | InputError]:
+        """Predict each item in turn; an item that fails yields an :class:`InputError`."""
+        for item in items:
+            try:
+                with open_input(item, limits) as data, torch.no_grad():
+                    yield self._predict(data, str(item.path), prompts)
+            except PREDICT_ERRORS as exc:
+                same = Path(getattr(exc, "path", "")) == item.path
+                yield InputError(item.path, exc.reason if same else str(exc))
+
+
+def _source(data: Scan | ScanSequence) -> str:
+    return str(data.path) if data.path is not None else "<in memory>"
+
+
+def _np(tensor: torch.Tensor) -> np.ndarray:
+    return tensor.detach().float().cpu().numpy()
