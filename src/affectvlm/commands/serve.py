@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from affectvlm.commands.common import UserError, handles_errors
+from affectvlm.progress import progress_bar
 
 
 def _load_errors() -> tuple[type[BaseException], ...]:
@@ -20,8 +21,6 @@ def _load_errors() -> tuple[type[BaseException], ...]:
 
 @handles_errors(ValueError)
 def _predict(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
     from affectvlm.infer import InputError, Predictor, format_predictions, resolve_inputs
 
     try:
@@ -33,7 +32,7 @@ def _predict(args: argparse.Namespace) -> int:
     for failure in failures:
         print(f"affectvlm predict: error: {failure}", file=sys.stderr)
     predictions = []
-    bar = tqdm(total=len(items), unit="input", disable=len(items) < 2 or None, file=sys.stderr)
+    bar = progress_bar(total=len(items), unit="input", enabled=len(items) > 1)
     with bar:
         for result in predictor.predict_many(items, args.prompt):
             if isinstance(result, InputError):

@@ -10,14 +10,11 @@ skipped with the reader's reason; the walk never stops half-way.
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from tqdm import tqdm
 
 from affectvlm import EMOTIONS, __version__
 from affectvlm.fileio import atomic_write_json
@@ -31,6 +28,7 @@ from affectvlm.io.layouts import (
     write_manifest,
 )
 from affectvlm.io.layouts.manifest import read_csv_rows
+from affectvlm.progress import progress_bar
 
 Validator = Callable[[Path, SampleRecord], None]
 """``validator(absolute_path, record)`` raises ScanFormatError when the sample is unusable."""
@@ -177,8 +175,7 @@ def _validated(
     progress: bool,
 ) -> list[SampleRecord]:
     kept = []
-    show = progress and sys.stderr.isatty()
-    for record in tqdm(records, desc="validate", unit="sample", disable=not show):
+    for record in progress_bar(records, enabled=progress, desc="validate", unit="sample"):
         try:
             check(root / record.path, record)
         except ScanFormatError as exc:

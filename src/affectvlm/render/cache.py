@@ -222,6 +222,6 @@ def _default_threads() -> int:
 
 
 def _progress_bar(total: int, enabled: bool):
-    from tqdm import tqdm
+    from affectvlm.progress import progress_bar
 
-    return tqdm(total=total, unit="sample", disable=not enabled, smoothing=0.1, dynamic_ncols=True)
+    return progress_bar(total=total, enabled=enabled, desc="render", unit="sample", smoothing=0.1)

@@ -10,16 +10,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
-from tqdm import tqdm
-
 from affectvlm.fileio import atomic_write_json, atomic_write_text
+from affectvlm.progress import progress_bar
 from affectvlm.synth.config import SynthConfig
 from affectvlm.synth.datasets import (
     SubjectPlan,
@@ -136,12 +134,12 @@ def generate_dataset(out: str | Path, config: SynthConfig, progress: bool = True
     _write_subjects_csv(root, plans, config)
     _save_state(root, config, completed)
     workers = min(config.workers or os.cpu_count() or 1, max(len(todo), 1))
-    bar = tqdm(
+    bar = progress_bar(
         total=len(plans),
         initial=len(plans) - len(todo),
         desc=f"synth {config.dataset}",
         unit="subject",
-        disable=not progress or not sys.stderr.isatty(),
+        enabled=progress,
     )
 
     def finish(plan: SubjectPlan, result: SubjectResult | None, error: str | None) -> None:

@@ -106,6 +106,6 @@ def progress_enabled(wanted: bool, main: bool) -> bool:
 def progress(iterable: Iterable, enabled: bool, **kwargs: Any) -> Iterable:
     if not enabled:
         return iterable
-    from tqdm.auto import tqdm
+    from affectvlm.progress import progress_bar
 
-    return tqdm(iterable, dynamic_ncols=True, leave=False, **kwargs)
+    return progress_bar(iterable, leave=False, **kwargs)
