@@ -1,5 +1,7 @@
 """The report of a run: ``results.json`` (per-fold metrics + summary + provenance),
-``report.md`` and the pooled confusion matrix of all test folds."""
+``report.md``, the pooled confusion matrix of all test folds and — when the folds carry
+per-sample test predictions — the demographic breakdowns (``groups`` in ``results.json``,
+``predictions.csv``, one ``groups_<attribute>.png`` per attribute)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from affectvlm.eval.groups import PREDICTION_COLUMNS, GroupConfig, format_gap, group_report
 from affectvlm.eval.metrics import mean_std
 from affectvlm.fileio import atomic_write_json, atomic_write_text
 
@@ -53,9 +56,11 @@ def write_report(
     folds_file: str | Path | None,
     folds_hash: str,
     command: str | None = None,
+    groups: GroupConfig | None = None,
 ) -> dict[str, Any]:
     """Write ``results.json``, ``prompts.json``, ``report.md`` and ``confusion.png`` to
-    ``out_dir``; return the results dict. ``folds`` are :meth:`FoldResult.to_dict` dicts."""
+    ``out_dir``; return the results dict. ``folds`` are :meth:`FoldResult.to_dict` dicts;
+    their ``predictions`` rows (if any) are pooled into the demographic breakdowns."""
     from affectvlm import __version__
     from affectvlm.eval.plots import plot_confusion
 
@@ -70,6 +75,7 @@ def write_report(
         "prompts": {"fingerprint": prompt_fingerprint, "file": "prompts.json"},
         "config": dict(config),
         "summary": summary,
+        "groups": write_group_breakdowns(out, folds, groups),
         "folds": [
             {
                 k: f[k]
@@ -98,6 +104,46 @@ def write_report(
     return results
 
 
+def pooled_predictions(folds: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Every fold's per-sample test predictions, tagged with the fold."""
+    return [{"fold": f["fold"], **row} for f in folds for row in (f.get("predictions") or [])]
+
+
+def write_group_breakdowns(
+    out_dir: str | Path,
+    folds: Sequence[Mapping[str, Any]],
+    config: GroupConfig | None = None,
+) -> dict[str, Any]:
+    """Pool the folds' test predictions, write ``predictions.csv`` and one
+    ``groups_<attribute>.png`` per attribute, and return the ``groups`` object of
+    ``results.json`` (with ``available: false`` when no fold kept its predictions)."""
+    from affectvlm.eval.fairness_plots import plot_group_breakdown
+
+    rows = pooled_predictions(folds)
+    if not rows:
+        return {"available": False, "reason": "the folds carry no per-sample test predictions"}
+    out = Path(out_dir)
+    write_predictions_csv(out / "predictions.csv", rows)
+    report = group_report(rows, folds[0]["class_names"], config)
+    for attribute, breakdown in report["attributes"].items():
+        plot_group_breakdown(breakdown, out / f"groups_{attribute}.png")
+        breakdown["figure"] = f"groups_{attribute}.png"
+    return {"available": True, "predictions": "predictions.csv", **report}
+
+
+def write_predictions_csv(path: str | Path, rows: Sequence[Mapping[str, Any]]) -> Path:
+    """The pooled prediction table as CSV (fold, path, subject, true, pred, attributes)."""
+    import csv
+    import io
+
+    columns = ["fold", "path", *PREDICTION_COLUMNS]
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return atomic_write_text(path, buf.getvalue())
+
+
 def format_markdown(results: Mapping[str, Any]) -> str:
     """A short human-readable summary of ``results.json``."""
     s = results["summary"]
@@ -124,4 +170,46 @@ def format_markdown(results: Mapping[str, Any]) -> str:
         )
     if "pooled_confusion" in s:
         lines += ["", "Pooled confusion matrix of all test folds: `confusion.png`."]
+    lines += format_groups_markdown(results.get("groups"))
     return "\n".join(lines) + "\n"
+
+
+def format_groups_markdown(groups: Mapping[str, Any] | None) -> list[str]:
+    """The "By group" section: one table per attribute, the gaps and the figure names."""
+    if not groups:
+        return []
+    lines = ["", "## By group (all test folds pooled)", ""]
+    if not groups.get("available"):
+        return [*lines, f"Not available: {groups.get('reason', 'no predictions')}."]
+    cfg = groups["config"]
+    lines += [
+        f"{groups['samples']} test samples of {groups['subjects']} subjects. Intervals: "
+        f"{100 * cfg['confidence']:g} % bootstrap over subjects ({cfg['bootstrap']} "
+        f"resamples, seed {cfg['seed']}); groups with fewer than {cfg['min_subjects']} "
+        "subjects are marked *too few* and left out of the gaps.",
+    ]
+    for attribute, b in groups["attributes"].items():
+        lines += [
+            "",
+            f"### {attribute}" + (f" (`{b['figure']}`)" if "figure" in b else ""),
+            "",
+            "| group | scans | subjects | accuracy | macro-F1 | note |",
+            "|---|---:|---:|---:|---:|---|",
+        ]
+        for g in b["groups"]:
+            lines.append(
+                f"| {g['group']} | {g['samples']} | {g['subjects']} | "
+                f"{_pct_ci(g['accuracy'], g.get('accuracy_ci'))} | "
+                f"{_pct_ci(g['macro_f1'], g.get('macro_f1_ci'))} | "
+                f"{'too few' if g['small'] else ''} |"
+            )
+        if b["unknown_samples"]:
+            lines.append(f"\n{b['unknown_samples']} samples with unknown {attribute} left out.")
+        lines += ["", f"- {format_gap(b['gaps']['accuracy'], 'accuracy')}"]
+        lines += [f"- {format_gap(b['gaps']['macro_f1'], 'macro-F1')}"]
+    return lines
+
+
+def _pct_ci(value: float, ci: Sequence[float] | None) -> str:
+    text = f"{100 * value:.1f}"
+    return text + (f" [{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]" if ci else "")

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from affectvlm.io.layouts.record import SampleRecord
 
@@ -100,3 +102,36 @@ def frame_ranges(numbers: list[int]) -> str:
         if n is not None:
             start = prev = n
     return ", ".join(parts)
+
+
+def group_scan_files(
+    root: Path,
+    folder: Path,
+    out: WalkResult,
+    parse: Callable[[str], Any],
+    part_of: Callable[[Any], str],
+) -> dict[str, dict[str, tuple[Path, Any]]]:
+    """The files of a flat subject folder grouped by scan: ``{scan_id: {part: (path, name)}}``.
+
+    ``parse`` turns a file name into a parsed name (with ``subject`` and ``scan_id``) or raises
+    :class:`GrammarError`; ``part_of`` names the file's role in its scan (suffix, kind). Files
+    that do not parse, or that belong to another subject, are skipped with the reason.
+    """
+    scans: dict[str, dict[str, tuple[Path, Any]]] = {}
+    for entry in list_dir(folder):
+        path = rel(entry, root)
+        if entry.name.startswith("."):
+            out.ignore(path, "hidden entry")
+        elif entry.is_dir():
+            out.skip(path + "/", "unexpected folder inside a subject folder")
+        else:
+            try:
+                parsed = parse(entry.name)
+            except GrammarError as exc:
+                out.skip(path, str(exc))
+                continue
+            if parsed.subject != folder.name:
+                out.skip(path, f"file of subject {parsed.subject} in folder {folder.name}")
+                continue
+            scans.setdefault(parsed.scan_id, {})[part_of(parsed)] = (entry, parsed)
+    return scans

@@ -11,7 +11,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from affectvlm.io.layouts.base import GrammarError, WalkResult, list_dir, rel, subject_folders
+from affectvlm.io.layouts.base import (
+    GrammarError,
+    WalkResult,
+    group_scan_files,
+    rel,
+    subject_folders,
+)
 from affectvlm.io.layouts.record import SampleRecord
 
 DATASET = "bosphorus"
@@ -93,23 +99,7 @@ def walk(root: Path) -> WalkResult:
     """Index a Bosphorus root: one record per ``.bnt`` scan, every class kept."""
     out = WalkResult()
     for folder in subject_folders(root, out, SUBJECT, "bs + 3 digits, e.g. bs000"):
-        scans: dict[str, dict[str, tuple[Path, BosphorusName]]] = {}
-        for entry in list_dir(folder):
-            path = rel(entry, root)
-            if entry.name.startswith("."):
-                out.ignore(path, "hidden entry")
-            elif entry.is_dir():
-                out.skip(path + "/", "unexpected folder inside a subject folder")
-            else:
-                try:
-                    parsed = parse_name(entry.name)
-                except GrammarError as exc:
-                    out.skip(path, str(exc))
-                    continue
-                if parsed.subject != folder.name:
-                    out.skip(path, f"file of subject {parsed.subject} in folder {folder.name}")
-                    continue
-                scans.setdefault(parsed.scan_id, {})[parsed.suffix] = (entry, parsed)
+        scans = group_scan_files(root, folder, out, parse_name, lambda p: p.suffix)
         for scan_id, files in scans.items():
             _collect(root, scan_id, files, out)
     return out

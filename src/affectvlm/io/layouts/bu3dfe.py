@@ -14,7 +14,7 @@ from pathlib import Path
 from affectvlm.io.layouts.base import (
     GrammarError,
     WalkResult,
-    list_dir,
+    group_scan_files,
     rel,
     sex_from_id,
     subject_folders,
@@ -90,23 +90,7 @@ def walk(root: Path) -> WalkResult:
     """Index a BU-3DFE root: one record per ``_F3D.wrl``."""
     out = WalkResult()
     for folder in subject_folders(root, out, SUBJECT, "F/M + 4 digits, e.g. F0001"):
-        scans: dict[str, dict[str, tuple[Path, BU3DFEName]]] = {}
-        for entry in list_dir(folder):
-            path = rel(entry, root)
-            if entry.name.startswith("."):
-                out.ignore(path, "hidden entry")
-            elif entry.is_dir():
-                out.skip(path + "/", "unexpected folder inside a subject folder")
-            else:
-                try:
-                    parsed = parse_name(entry.name)
-                except GrammarError as exc:
-                    out.skip(path, str(exc))
-                    continue
-                if parsed.subject != folder.name:
-                    out.skip(path, f"file of subject {parsed.subject} in folder {folder.name}")
-                    continue
-                scans.setdefault(parsed.scan_id, {})[parsed.kind] = (entry, parsed)
+        scans = group_scan_files(root, folder, out, parse_name, lambda p: p.kind)
         _collect(root, folder.name, scans, out)
     return out
 
