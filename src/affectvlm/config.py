@@ -161,19 +161,22 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
 
 
-def preset_names() -> list[str]:
-    """Names of the TOML presets shipped in ``affectvlm/configs``."""
-    folder = resources.files("affectvlm") / "configs"
-    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+def preset_names(package: str = "affectvlm", folder: str = "configs") -> list[str]:
+    """Names of the TOML presets shipped in ``<package>/<folder>`` (training presets by default)."""
+    files = resources.files(package) / folder
+    return sorted(p.name[:-5] for p in files.iterdir() if p.name.endswith(".toml"))
 
 
-def read_preset(name: str) -> dict[str, Any]:
+def read_preset(
+    name: str, package: str = "affectvlm", folder: str = "configs", kind: str = "preset"
+) -> dict[str, Any]:
     """A shipped preset by name, or a TOML file if ``name`` is a path to one."""
     if name.endswith(".toml") or "/" in name:
         return read_toml(name)
-    resource = resources.files("affectvlm") / "configs" / f"{name}.toml"
+    resource = resources.files(package) / folder / f"{name}.toml"
     if not resource.is_file():
-        raise ConfigError(f"unknown preset '{name}' (shipped: {', '.join(preset_names())})")
+        shipped = ", ".join(preset_names(package, folder))
+        raise ConfigError(f"unknown {kind} '{name}' (shipped: {shipped})")
     return tomllib.loads(resource.read_text(encoding="utf-8"))
 
 

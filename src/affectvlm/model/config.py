@@ -8,18 +8,12 @@ folder: ``{"preset": "vit-b-32", "pretrained": "/data/clip-vit-base-patch32"}``.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any, Literal
 
-from affectvlm.config import ConfigError, from_dict, merge, read_toml
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from affectvlm import config
+from affectvlm.config import from_dict, merge
 
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
@@ -97,18 +91,12 @@ class ModelConfig:
 
 def preset_names() -> list[str]:
     """Names of the model presets shipped in ``affectvlm/model/presets``."""
-    folder = resources.files("affectvlm.model") / "presets"
-    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+    return config.preset_names("affectvlm.model", "presets")
 
 
 def preset_table(name: str) -> dict[str, Any]:
-    """The raw table of a shipped preset, or of a TOML file if ``name`` is a path."""
-    if name.endswith(".toml") or "/" in name:
-        return read_toml(name)
-    resource = resources.files("affectvlm.model") / "presets" / f"{name}.toml"
-    if not resource.is_file():
-        raise ConfigError(f"unknown model preset '{name}' (shipped: {', '.join(preset_names())})")
-    return tomllib.loads(resource.read_text(encoding="utf-8"))
+    """The raw table of a shipped model preset, or of a TOML file if ``name`` is a path."""
+    return config.read_preset(name, "affectvlm.model", "presets", kind="model preset")
 
 
 def resolve_model_config(table: Mapping[str, Any] | None = None) -> ModelConfig:
