@@ -3,10 +3,12 @@
 Vertices are snapped to 1/16-pixel fixed point, so coverage is decided exactly (integer
 values held in float32/float64 well inside their exact range) with the top-left rule: a pixel
 belongs to a triangle when its centre lies strictly inside, or on a top or left edge — shared
-edges are neither doubled nor cracked. Triangles are bucketed by bounding-box side: small
-ones test a fixed grid of candidate pixels, big ones are expanded to their boxes in chunks.
-A scatter-min over int64 keys packing (quantised depth, face id) picks the nearest face per
-pixel, ties going to the lower face id, so results are deterministic on CPU and CUDA alike.
+edges are neither doubled nor cracked. On a dense mesh most triangles hold at most one pixel
+centre in their bounding box: every (view, face) pair is tested at that centre in one fused,
+mask-free float32 pass. The few triangles whose box holds more centres are bucketed by box
+side: small ones test a fixed grid of candidate pixels, big ones are expanded to their boxes
+in chunks. A scatter-min over int64 keys packing (quantised depth, face id) picks the nearest
+face per pixel, ties going to the lower face id, so results are deterministic on CPU and CUDA.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ _HALF = SUBPIXEL // 2
 FACE_BITS = 24  # face ids below 2**24 fit beside a 28-bit depth in one int64 key
 DEPTH_LEVELS = 2**28
 CHUNK = 1 << 21  # candidate pixels per chunk (bounds memory on huge triangles)
-SMALL_BOXES = (1, 2, 4, 8)  # box sides tested on a fixed grid, in exact float32
+SMALL_BOXES = (2, 4, 8)  # box sides tested on a fixed grid, in exact float32
 _EMPTY = torch.iinfo(torch.int64).max
+_LAST_KEY = (DEPTH_LEVELS << FACE_BITS) - 1  # keys above this mean "nothing drawn"
 _A, _B = (1, 2, 0), (2, 0, 1)  # edge i runs from corner _A[i] to _B[i], opposite corner i
+_EDGES = tuple(zip(_A, _B, strict=True))
 
 
 @dataclass
@@ -40,27 +44,164 @@ class Fragments:
         return self.face >= 0
 
 
-def _gather(values: torch.Tensor, idx: list[torch.Tensor]) -> list[torch.Tensor]:
-    flat = values.reshape(-1)
-    return [flat.index_select(0, i) for i in idx]
-
-
 def _take(columns: list[torch.Tensor], idx: torch.Tensor) -> list[torch.Tensor]:
     """Rows ``idx`` of a structure of 1-D arrays (1-D gathers are much faster than 2-D)."""
     return [c.index_select(0, idx) for c in columns]
 
 
 @dataclass
-class _Triangles:
-    """Every (view, face) pair, as 1-D arrays over ``V * F`` (view-major)."""
+class _Pairs:
+    """Every (view, face) pair, as 1-D float32 arrays over ``V * F`` (view-major)."""
 
-    xs: list[torch.Tensor]  # 3 × int32 fixed-point x of the corners
+    xs: list[torch.Tensor]  # 3 × fixed-point x of the corners (exact integers)
     ys: list[torch.Tensor]
-    far: list[torch.Tensor]  # 3 × float32 in [0, 1], 0 = nearest point of the scene
-    box_x: torch.Tensor  # int32 first candidate column (clamped to the image)
-    box_y: torch.Tensor
-    width: torch.Tensor  # int32 candidate columns (clamped)
-    height: torch.Tensor
+    far: list[torch.Tensor]  # 3 × in [0, 1], 0 = nearest point of the scene; NaN: unusable
+    corners: list[torch.Tensor]  # 3 × int32 index of the corner into the (V * N) vertices
+
+
+@dataclass
+class _Buffer:
+    """Depth/face keys of every view with a one-pixel margin; the last slot is scratch."""
+
+    keys: torch.Tensor  # (V * stride² + 1,) int64
+    size: int
+    stride: int  # size + 2
+
+    def origin(self, view: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Flat slots of in-image pixels ``(x, y)`` of ``view`` (int64 tensors)."""
+        return view * (self.stride * self.stride) + (y + 1) * self.stride + (x + 1)
+
+    def faces(self, n_views: int) -> torch.Tensor:
+        """Face id per pixel ``(V, H, W)``, -1 where nothing was drawn."""
+        s = self.stride
+        keys = self.keys[:-1].view(n_views, s, s)[:, 1:-1, 1:-1]
+        face = keys & (2**FACE_BITS - 1)
+        return face.masked_fill_(keys > _LAST_KEY, -1)
+
+
+def _pairs(xy, nearness, inv_w, faces, size) -> _Pairs:
+    """Fixed-point corners and relative depth of every (view, face) pair."""
+    n_views, n_vert = xy.shape[:2]
+    limit = 4 * size * SUBPIXEL  # keep far-off vertices inside the exact integer range
+    fixed = torch.round(xy * SUBPIXEL).clamp_(-limit, limit).float()
+    usable = torch.isfinite(nearness)
+    if inv_w is not None:
+        usable &= inv_w > 0
+    lo = nearness.masked_fill(~usable, float("inf")).min()
+    hi = nearness.masked_fill(~usable, float("-inf")).max()
+    if not bool(torch.isfinite(lo)):  # nothing drawable
+        lo = hi = torch.zeros((), device=xy.device)
+    far = ((hi - nearness) / (hi - lo).clamp_min(1e-12)).clamp(0, 1).float()
+    far = far.masked_fill(~usable, float("nan")).reshape(-1)  # NaN corners fail every test
+    offsets = torch.arange(n_views, device=xy.device, dtype=torch.int32)[:, None] * n_vert
+    faces32 = faces.to(torch.int32)
+    corners = [(offsets + faces32[:, c][None]).reshape(-1) for c in range(3)]
+    x, y = fixed[..., 0].reshape(-1), fixed[..., 1].reshape(-1)
+    return _Pairs(
+        [x.index_select(0, i) for i in corners],
+        [y.index_select(0, i) for i in corners],
+        [far.index_select(0, i) for i in corners],
+        corners,
+    )
+
+
+def _first_centre(c: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """First and last pixel index whose centre lies within the corners' span (exact)."""
+    lo = torch.minimum(torch.minimum(c[0], c[1]), c[2])
+    hi = torch.maximum(torch.maximum(c[0], c[1]), c[2])
+    first = lo.sub_(_HALF).mul_(1.0 / SUBPIXEL).ceil_()
+    last = hi.sub_(_HALF).mul_(1.0 / SUBPIXEL).floor_()
+    return first, last
+
+
+def _scatter_centres(
+    buf: _Buffer,
+    xs: list[torch.Tensor],
+    ys: list[torch.Tensor],
+    far: list[torch.Tensor],
+    centre: tuple[torch.Tensor, torch.Tensor],
+    reject: torch.Tensor | None,
+    base: torch.Tensor,
+    face_id: torch.Tensor,
+    shape: tuple[int, int],
+) -> None:
+    """Test one pixel centre per triangle and scatter the keys of those that cover it.
+
+    ``centre`` is the pixel (column, row) to test; ``reject`` > 0 marks triangles not to draw.
+    Corners lie within 2 pixels of the centre (32 fixed-point steps), so every quantity is
+    an integer exact in float32. The top-left rule folds into one sign test per edge:
+    ``E·4096 + A·64 + B > 0`` holds exactly when E > 0, or E = 0 on a top (A = 0, B > 0) or
+    left (A > 0) edge. No boolean masks are built (they are slow on CPU): coverage becomes a
+    0/1 factor. ``base`` (float buffer offset of the view) and ``face_id`` (float64) broadcast
+    against the triangles viewed as ``shape``.
+    """
+    px, py = centre
+    ox, oy = px * SUBPIXEL + _HALF, py * SUBPIXEL + _HALF
+    rx = [c - ox for c in xs]
+    ry = [c - oy for c in ys]
+    e = [torch.mul(rx[a], ry[b]).addcmul_(rx[b], ry[a], value=-1.0) for a, b in _EDGES]
+    area = e[0] + e[1] + e[2]  # twice the signed area
+    sign = torch.sign(area)
+    test = None
+    for i, (a, b) in enumerate(zip(_A, _B, strict=True)):
+        rule = torch.add(rx[b] - rx[a], ry[a] - ry[b], alpha=64.0).add_(e[i], alpha=4096.0)
+        rule = rule.mul_(sign)
+        test = rule if test is None else torch.minimum(test, rule)
+    depth = e[0] * far[0]
+    depth = depth.addcmul_(e[1], far[1]).addcmul_(e[2], far[2]).div_(area)
+    test = test.add_(depth - depth)  # NaN: an unusable corner or zero area
+    if reject is not None:
+        test = test.sub_(reject.clamp(min=0).mul_(2.0**26))
+    drawn = test.clamp_(0, 1).nan_to_num_(0.0).double()  # test is an integer: drawn ⟺ ≥ 1
+    depth = depth.clamp_(0, 1).nan_to_num_(0.0).double()
+    key = depth.mul_(DEPTH_LEVELS - 1).floor_().mul_(2.0**FACE_BITS)
+    key = key.view(shape).add_(face_id).view(-1)
+    key = key.add_(drawn.sub_(1.0), alpha=-(2.0**60)).long()  # not drawn: above _LAST_KEY
+    size, stride = buf.size, buf.stride
+    row = py.clamp(-1, size).add_(1).to(base.dtype)  # off-image pixels land in the margin
+    slot = row.mul_(stride).add_(px.clamp(-1, size).add_(1))
+    slot = slot.view(shape).add_(base).view(-1).long()
+    buf.keys.scatter_reduce_(0, slot, key, reduce="amin")
+
+
+def _draw_single(buf: _Buffer, pairs: _Pairs, n_views: int, n_faces: int) -> torch.Tensor:
+    """Test every pair at the first pixel centre of its box and scatter those covering it.
+
+    Returns the number of further centres in each pair's box, ``(V * F,)`` float32 (> 0:
+    those pairs are left to :func:`_draw_boxes`).
+    """
+    first_x, last_x = _first_centre(pairs.xs)
+    first_y, last_y = _first_centre(pairs.ys)
+    extra = torch.maximum(last_x.sub_(first_x), last_y.sub_(first_y))
+    plane = buf.stride * buf.stride
+    dtype = torch.float32 if n_views * plane < 2**24 else torch.float64
+    base = torch.arange(n_views, device=extra.device, dtype=dtype)[:, None] * plane
+    face_id = torch.arange(n_faces, device=extra.device, dtype=torch.float64)
+    centre = (first_x, first_y)
+    _scatter_centres(
+        buf, pairs.xs, pairs.ys, pairs.far, centre, extra, base, face_id, (n_views, n_faces)
+    )
+    return extra
+
+
+def _draw_twos(buf: _Buffer, pairs: _Pairs, keep: torch.Tensor, n_faces: int) -> None:
+    """Pairs whose box is at most 2 × 2 pixel centres: test all four in one pass."""
+    n = len(keep)
+    xs, ys, far = (_take(c, keep) for c in (pairs.xs, pairs.ys, pairs.far))
+    first_x, _ = _first_centre(xs)
+    first_y, _ = _first_centre(ys)
+    quad = torch.arange(4, device=keep.device)
+    view = torch.div(keep, n_faces, rounding_mode="floor")
+    plane = buf.stride * buf.stride
+    dtype = torch.float32 if (int(view.max()) + 1) * plane < 2**24 else torch.float64
+    four = [c.repeat(4) for c in (*xs, *ys, *far)]
+    centre = (
+        first_x.repeat(4).view(4, n).add_((quad % 2)[:, None]).view(-1),
+        first_y.repeat(4).view(4, n).add_((quad // 2)[:, None]).view(-1),
+    )
+    base = (view * plane).to(dtype)
+    face_id = (keep - view * n_faces).double()
+    _scatter_centres(buf, four[:3], four[3:6], four[6:], centre, None, base, face_id, (4, n))
 
 
 @dataclass
@@ -69,53 +210,24 @@ class _Setup:
 
     edges: list[torch.Tensor]  # 9 ×: per edge E at origin (+ top-left bias), dE/dx, dE/dy
     depth: list[torch.Tensor]  # 3 ×: far-ness at origin, d/dx, d/dy
-    origin: torch.Tensor  # int64 flat pixel index of the first candidate
-    width: torch.Tensor  # int32
-    height: torch.Tensor  # int32
+    origin: torch.Tensor  # int64 buffer slot of the first candidate
+    width: torch.Tensor  # int64 candidate columns (clamped to the image)
+    height: torch.Tensor  # int64 candidate rows
     face: torch.Tensor  # int64 face id
 
 
-def _scatter_single(buffer, tri: _Triangles, keep: torch.Tensor, n_faces: int, size: int):
-    """Triangles whose box holds one pixel centre: test it and interpolate depth directly.
-
-    Corners lie within 2 pixels (32 fixed-point steps) of the centre, so edge coefficients
-    are below 64 in magnitude and every quantity here is an integer exact in float32. The
-    top-left rule folds into one comparison: ``E·4096 + A·64 + B > 0`` holds exactly when
-    E > 0, or E = 0 on a top (A = 0, B > 0) or left (A > 0) edge.
-    """
-    box_x, box_y = tri.box_x[keep], tri.box_y[keep]
-    ox = box_x * SUBPIXEL + _HALF
-    oy = box_y * SUBPIXEL + _HALF
-    rx = [(c - ox).float() for c in _take(tri.xs, keep)]
-    ry = [(c - oy).float() for c in _take(tri.ys, keep)]
-    sign = torch.sign((rx[1] - rx[0]) * (ry[2] - ry[0]) - (rx[2] - rx[0]) * (ry[1] - ry[0]))
-    far = _take(tri.far, keep)
-    test, weighted, total = None, None, None
-    for i in range(3):
-        a, b = _A[i], _B[i]
-        coef_a = (ry[a] - ry[b]).mul_(sign)
-        coef_b = (rx[b] - rx[a]).mul_(sign)
-        edge = -(coef_a * rx[a]).addcmul_(coef_b, ry[a])  # at the pixel centre (the origin)
-        rule = (edge * 4096.0).add_(coef_a, alpha=64.0).add_(coef_b)
-        test = rule if test is None else torch.minimum(test, rule)
-        weighted = edge * far[i] if weighted is None else weighted.addcmul_(edge, far[i])
-        total = edge if total is None else total + edge
-    view = torch.div(keep, n_faces, rounding_mode="floor")
-    depth = (weighted / total.clamp_min(1e-30)).clamp_(0, 1)
-    key = (depth.double() * (DEPTH_LEVELS - 1)).long() << FACE_BITS | (keep - view * n_faces)
-    key = key.masked_fill_(test <= 0, _EMPTY)
-    pix = view * (size * size) + (box_y * size + box_x).long()
-    buffer.scatter_reduce_(0, pix, key, reduce="amin")
-
-
-def _setup(tri: _Triangles, keep: torch.Tensor, n_faces: int, size: int, dtype) -> _Setup:
-    """Plane equations relative to each box's first pixel centre, in ``dtype`` (exact for
-    the coordinate ranges of the bucket: float32 for small boxes, float64 otherwise)."""
-    box_x, box_y = tri.box_x[keep], tri.box_y[keep]
-    ox = box_x * SUBPIXEL + _HALF
-    oy = box_y * SUBPIXEL + _HALF
-    rx = [(c - ox).to(dtype) for c in _take(tri.xs, keep)]
-    ry = [(c - oy).to(dtype) for c in _take(tri.ys, keep)]
+def _setup(buf: _Buffer, pairs: _Pairs, keep: torch.Tensor, n_faces: int, dtype) -> _Setup:
+    """Plane equations relative to each clamped box's first pixel centre, in ``dtype``
+    (exact for the coordinate ranges of the bucket: float32 for small boxes, else float64)."""
+    xs, ys = _take(pairs.xs, keep), _take(pairs.ys, keep)
+    (x0, x1), (y0, y1) = _first_centre(xs), _first_centre(ys)
+    size = buf.size
+    box_x, box_y = x0.clamp(0, size), y0.clamp(0, size)
+    width = (x1.clamp(-1, size - 1) - box_x + 1).clamp_(min=0).long()
+    height = (y1.clamp(-1, size - 1) - box_y + 1).clamp_(min=0).long()
+    ox, oy = box_x * SUBPIXEL + _HALF, box_y * SUBPIXEL + _HALF
+    rx = [(c - ox).to(dtype) for c in xs]
+    ry = [(c - oy).to(dtype) for c in ys]
     sign = torch.sign((rx[1] - rx[0]) * (ry[2] - ry[0]) - (rx[2] - rx[0]) * (ry[1] - ry[0]))
     edges = []
     for i in range(3):
@@ -127,7 +239,7 @@ def _setup(tri: _Triangles, keep: torch.Tensor, n_faces: int, size: int, dtype) 
         e0 = top_left.to(dtype) - 1 - coef_a * rx[a] - coef_b * ry[a]
         edges += [e0, coef_a * SUBPIXEL, coef_b * SUBPIXEL]
 
-    far = _take(tri.far, keep)
+    far = _take(pairs.far, keep)
     x = [c / SUBPIXEL for c in rx]  # pixel units, origin at the first candidate's centre
     y = [c / SUBPIXEL for c in ry]
     df1, df2 = (far[1] - far[0]).to(dtype), (far[2] - far[0]).to(dtype)
@@ -138,47 +250,37 @@ def _setup(tri: _Triangles, keep: torch.Tensor, n_faces: int, size: int, dtype) 
     at_origin = far[0].to(dtype) - grad_x * x[0] - grad_y * y[0]
 
     view = torch.div(keep, n_faces, rounding_mode="floor")
-    origin = view * (size * size) + box_y.long() * size + box_x.long()
-    return _Setup(
-        edges,
-        [at_origin, grad_x, grad_y],
-        origin,
-        tri.width[keep],
-        tri.height[keep],
-        keep - view * n_faces,
-    )
+    origin = buf.origin(view, box_x.long(), box_y.long())
+    return _Setup(edges, [at_origin, grad_x, grad_y], origin, width, height, keep - view * n_faces)
 
 
-def _scatter_keys(buffer, st: _Setup, dx, dy, valid, size) -> None:
+def _scatter_keys(buf: _Buffer, st: _Setup, dx, dy, valid) -> None:
     """Scatter-min the (depth, face) keys of candidates ``(n, k)`` of triangles ``(n,)``."""
     for i in range(3):
         e0, step_x, step_y = (t[:, None] for t in st.edges[3 * i : 3 * i + 3])
-        edge = e0 if dx is None else e0 + step_x * dx + step_y * dy
+        edge = e0 + step_x * dx + step_y * dy
         valid = edge >= 0 if valid is None else valid & (edge >= 0)
     d0, d_dx, d_dy = (t[:, None] for t in st.depth)
-    far = d0 if dx is None else d0 + d_dx * dx + d_dy * dy
+    far = d0 + d_dx * dx + d_dy * dy
     key = (far.clamp(0, 1).double() * (DEPTH_LEVELS - 1)).long() << FACE_BITS
     key = (key | st.face[:, None]).masked_fill_(~valid, _EMPTY)
-    pix = st.origin[:, None] if dx is None else st.origin[:, None] + (dy * size + dx).long()
-    pix = pix.expand_as(key).masked_fill(~valid, 0)
-    buffer.scatter_reduce_(0, pix.reshape(-1), key.reshape(-1), reduce="amin")
+    slot = st.origin[:, None] + (dy * buf.stride + dx).long()
+    slot = slot.expand_as(key).masked_fill(~valid, len(buf.keys) - 1)
+    buf.keys.scatter_reduce_(0, slot.reshape(-1), key.reshape(-1), reduce="amin")
 
 
-def _scatter_small(buffer, st: _Setup, side: int, size: int) -> None:
+def _scatter_small(buf: _Buffer, st: _Setup, side: int) -> None:
     """Triangles whose box fits in ``side``²: every one tests a fixed ``side``² grid."""
-    if side == 1:
-        _scatter_keys(buffer, st, None, None, None, size)
-        return
-    grid = torch.arange(side * side, device=buffer.device, dtype=torch.int32)
+    grid = torch.arange(side * side, device=buf.keys.device)
     dx, dy = (grid % side)[None], (grid // side)[None]
     valid = (dx < st.width[:, None]) & (dy < st.height[:, None])
     dtype = st.edges[0].dtype
-    _scatter_keys(buffer, st, dx.to(dtype), dy.to(dtype), valid, size)
+    _scatter_keys(buf, st, dx.to(dtype), dy.to(dtype), valid)
 
 
-def _scatter_large(buffer, st: _Setup, size: int) -> None:
+def _scatter_large(buf: _Buffer, st: _Setup) -> None:
     """Big triangles: expand each box to its candidate pixels, chunk by chunk."""
-    count = st.width.long() * st.height.long()
+    count = st.width * st.height
     ends = torch.cumsum(count, 0)
     n_tri, start = len(count), 0
     while start < n_tri:
@@ -190,7 +292,7 @@ def _scatter_large(buffer, st: _Setup, size: int) -> None:
         )
         first = ends.index_select(0, local) - count.index_select(0, local) - before
         offset = torch.arange(local.numel(), device=ends.device) - first
-        w = st.width.index_select(0, local).long()
+        w = st.width.index_select(0, local)
         dy = torch.div(offset, w, rounding_mode="floor")
         dx = offset - dy * w
         part = _Setup(
@@ -203,47 +305,34 @@ def _scatter_large(buffer, st: _Setup, size: int) -> None:
         )
         dtype = part.edges[0].dtype
         # one candidate per row: pass offsets as (n, 1) so planes broadcast per candidate
-        _scatter_keys(buffer, part, dx[:, None].to(dtype), dy[:, None].to(dtype), None, size)
+        _scatter_keys(buf, part, dx[:, None].to(dtype), dy[:, None].to(dtype), None)
         start = stop
 
 
-def _triangles(xy, nearness, inv_w, faces, size) -> tuple[_Triangles, torch.Tensor, torch.Tensor]:
-    """Gather every face corner of every view; return the triangles, a usable-mask and the
-    side (in pixels) of each unclamped bounding box."""
-    n_views, n_vert = xy.shape[:2]
-    limit = 4 * size * SUBPIXEL  # keep far-off vertices inside the exact integer range
-    fixed = torch.round(xy * SUBPIXEL).clamp(-limit, limit).to(torch.int32)
-    offsets = torch.arange(n_views, device=xy.device)[:, None] * n_vert
-    idx = [(offsets + faces[:, c][None]).reshape(-1) for c in range(3)]
-    xs = _gather(fixed[..., 0].contiguous(), idx)
-    ys = _gather(fixed[..., 1].contiguous(), idx)
-    usable = torch.isfinite(nearness)
-    if inv_w is not None:
-        usable &= inv_w > 0
-    lo = nearness.masked_fill(~usable, float("inf")).min()
-    hi = nearness.masked_fill(~usable, float("-inf")).max()
-    if not bool(torch.isfinite(lo)):  # nothing drawable
-        lo = hi = torch.zeros((), device=xy.device)
-    far = ((hi - nearness) / (hi - lo).clamp_min(1e-12)).clamp(0, 1).float()
-    far = far.masked_fill(~usable, float("nan"))  # NaN corners fail every test below
-    far = _gather(far, idx)
-    ok = None
-    for c in range(3):
-        good = far[c] == far[c]
-        ok = good if ok is None else ok & good
-
-    def box(c: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-        lo = torch.minimum(torch.minimum(c[0], c[1]), c[2])
-        hi = torch.maximum(torch.maximum(c[0], c[1]), c[2])
-        return (lo - _HALF + SUBPIXEL - 1) >> SUBPIXEL_BITS, (hi - _HALF) >> SUBPIXEL_BITS
-
-    (x0, x1), (y0, y1) = box(xs), box(ys)
-    side = torch.maximum(x1 - x0, y1 - y0) + 1
-    bx, by = x0.clamp(0, size), y0.clamp(0, size)
-    width = (x1.clamp(-1, size - 1) - bx + 1).clamp_min(0)
-    height = (y1.clamp(-1, size - 1) - by + 1).clamp_min(0)
-    ok &= (width > 0) & (height > 0)
-    return _Triangles(xs, ys, far, bx, by, width, height), ok, side
+def _draw_boxes(buf: _Buffer, pairs: _Pairs, extra: torch.Tensor, n_faces: int) -> None:
+    """Pairs whose box holds several pixel centres, bucketed by box side."""
+    keep = torch.nonzero(extra > 0).squeeze(1)
+    if not keep.numel():
+        return
+    usable = pairs.far[0].index_select(0, keep)
+    for f in pairs.far[1:]:
+        usable = usable + f.index_select(0, keep)
+    keep = keep[usable == usable]
+    side = extra.index_select(0, keep) + 1
+    code = torch.bucketize(side, torch.tensor(SMALL_BOXES, device=side.device, dtype=side.dtype))
+    for index, bucket in enumerate((*SMALL_BOXES, None)):
+        part = keep[code == index]
+        if not part.numel():
+            continue
+        if bucket == 2:
+            _draw_twos(buf, pairs, part, n_faces)
+            continue
+        dtype = torch.float64 if bucket is None else torch.float32
+        st = _setup(buf, pairs, part, n_faces, dtype)
+        if bucket is None:
+            _scatter_large(buf, st)
+        else:
+            _scatter_small(buf, st, bucket)
 
 
 def rasterize(
@@ -265,48 +354,41 @@ def rasterize(
         raise ValueError(f"at most {2**FACE_BITS - 1} faces, got {n_faces}")
     if size * SUBPIXEL * 8 >= 2**24:
         raise ValueError(f"image size {size} too large for exact fixed-point rasterization")
-    tri, ok, side = _triangles(xy, nearness, inv_w, faces, size)
-    buffer = torch.full((n_views * size * size,), _EMPTY, device=xy.device)
-    code = torch.bucketize(side, torch.tensor(SMALL_BOXES, device=side.device, dtype=side.dtype))
-    code.masked_fill_(~ok, -1)  # 0..3: small-box buckets, 4: larger boxes, -1: not drawn
-    for index, bucket in enumerate((*SMALL_BOXES, None)):
-        keep = torch.nonzero(code == index).squeeze(1)
-        if keep.numel() and bucket == 1:
-            _scatter_single(buffer, tri, keep, n_faces, size)
-        elif keep.numel():
-            dtype = torch.float64 if bucket is None else torch.float32
-            st = _setup(tri, keep, n_faces, size, dtype)
-            if bucket is None:
-                _scatter_large(buffer, st, size)
-            else:
-                _scatter_small(buffer, st, bucket, size)
-    empty = buffer == _EMPTY
-    face = (buffer & (2**FACE_BITS - 1)).masked_fill_(empty, -1).view(n_views, size, size)
-    pixels = torch.nonzero(~empty).squeeze(1)
-    bary = _barycentrics(face, pixels, tri, inv_w, faces, size)
+    stride = size + 2
+    keys = torch.full((n_views * stride * stride + 1,), _EMPTY, device=xy.device)
+    buf = _Buffer(keys, size, stride)
+    pairs = _pairs(xy, nearness, inv_w, faces, size)
+    if n_faces:
+        extra = _draw_single(buf, pairs, n_views, n_faces)
+        _draw_boxes(buf, pairs, extra, n_faces)
+    face = buf.faces(n_views)
+    pixels = torch.nonzero(face.reshape(-1) >= 0).squeeze(1)
+    bary = _barycentrics(face, pixels, pairs, inv_w, n_faces, size)
     return Fragments(face=face, pixels=pixels, bary=bary)
 
 
-def _barycentrics(face, flat, tri: _Triangles, inv_w, faces, size) -> torch.Tensor:
+def _barycentrics(face, flat, pairs: _Pairs, inv_w, n_faces: int, size: int) -> torch.Tensor:
     """Perspective-correct barycentrics ``(K, 3)`` of each covered pixel centre in its face."""
-    n_faces = faces.shape[0]
     if flat.numel() == 0:
         return torch.zeros((0, 3), dtype=torch.float32, device=face.device)
-    view = torch.div(flat, size * size, rounding_mode="floor")
-    pix = flat - view * size * size
-    py = torch.div(pix, size, rounding_mode="floor")
-    px = pix - py * size
-    row = view * n_faces + face.reshape(-1).index_select(0, flat)  # index into V * F
-    cx, cy = (px * SUBPIXEL + _HALF).int(), (py * SUBPIXEL + _HALF).int()
-    rx = [(c - cx).float() for c in _take(tri.xs, row)]
-    ry = [(c - cy).float() for c in _take(tri.ys, row)]
-    lam = []  # edge function of the pixel centre (the origin) opposite each corner
-    for i in range(3):
-        a, b = _A[i], _B[i]
-        lam.append((rx[a] - rx[b]) * ry[a] - (ry[a] - ry[b]) * rx[a])
+    flat_f = flat.double()  # exact, and floor of an exact quotient is exact
+    plane = float(size * size)
+    view = flat_f.div(plane).floor_()
+    pix = flat_f.sub(view, alpha=plane)
+    py = pix.div(size).floor_()
+    px = pix.sub_(py, alpha=float(size))
+    row = view.mul_(n_faces).add_(face.reshape(-1).index_select(0, flat)).long()  # into V * F
+    cx = px.float().mul_(SUBPIXEL).add_(_HALF)
+    cy = py.float().mul_(SUBPIXEL).add_(_HALF)
+    rx = [c - cx for c in _take(pairs.xs, row)]
+    ry = [c - cy for c in _take(pairs.ys, row)]
+    # edge function of the pixel centre (the origin) opposite each corner
+    lam = [torch.mul(rx[a], ry[b]).addcmul_(rx[b], ry[a], value=-1.0) for a, b in _EDGES]
     if inv_w is not None:  # perspective-correct: weight by 1/w of each corner
-        corners = [faces[:, c].index_select(0, row - view * n_faces) for c in range(3)]
-        iw = _gather(inv_w.float(), [view * inv_w.shape[1] + c for c in corners])
-        lam = [v * w for v, w in zip(lam, iw, strict=True)]
+        iw = inv_w.float().reshape(-1)
+        lam = [
+            v.mul_(iw.index_select(0, c.index_select(0, row)))
+            for v, c in zip(lam, pairs.corners, strict=True)
+        ]
     total = lam[0] + lam[1] + lam[2]  # same sign as the area, never 0 for a kept face
-    return torch.stack([v / total for v in lam], dim=1).float()
+    return torch.stack(lam, dim=1).div_(total[:, None])
