@@ -5,6 +5,7 @@ from affectvlm.eval.groups import (
     GroupConfig,
     PredictionTable,
     attribute_breakdown,
+    balance_weights,
     group_report,
     prediction_rows,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "GroupConfig",
     "PredictionTable",
     "attribute_breakdown",
+    "balance_weights",
     "classification_metrics",
     "confusion_matrix",
     "group_report",
