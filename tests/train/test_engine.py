@@ -38,6 +38,12 @@ def test_short_cpu_training_beats_chance_by_a_wide_margin(data, tmp_path):
         "model/render.toml",
     ):
         assert (tmp_path / name).exists(), name
+    rows = result.predictions  # per-sample test predictions, for the demographic breakdowns
+    assert len(rows) == 4 * 3 * 4
+    test_subjects = {s.split("/")[-1] for s in folds.folds[0].test}
+    assert {row["subject"].split("/")[-1] for row in rows} == test_subjects
+    correct = sum(row["true"] == row["pred"] for row in rows)
+    assert correct / len(rows) == pytest.approx(result.test_metrics["accuracy"])
     history = [json.loads(line) for line in (tmp_path / "history.jsonl").read_text().splitlines()]
     assert {"loss", "loss_itc", "loss_mc", "alpha", "temperature", "val_accuracy"} <= set(
         history[0]

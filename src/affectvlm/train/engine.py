@@ -76,6 +76,7 @@ class FoldResult:
     class_names: list[str]
     model_dir: str
     history: list[dict[str, Any]] = field(default_factory=list)
+    predictions: list[dict[str, Any]] = field(default_factory=list)  # per test sample
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -289,6 +290,7 @@ def _format_log(log: dict[str, Any]) -> str:
 
 def _test_selected(config, data, fold, paths, device, info, state, show, logger) -> FoldResult:
     """Evaluate the test subjects once, with the weights selected on validation."""
+    from affectvlm.eval.groups import prediction_rows
     from affectvlm.model import AffectVLM
 
     started = time.perf_counter()
@@ -297,7 +299,7 @@ def _test_selected(config, data, fold, paths, device, info, state, show, logger)
     test_set = make_dataset(config, data, "test", best, bank, training=False)
     test_loader, _ = build_loader(config, test_set, info, training=False)
     embeds = class_embeddings(best, bank, data.class_names)
-    _, y, p = predict(
+    indices, y, p = predict(
         best,
         test_loader,
         embeds,
@@ -320,6 +322,9 @@ def _test_selected(config, data, fold, paths, device, info, state, show, logger)
         class_names=list(data.class_names),
         model_dir=str(paths.model),
         history=state["history"],
+        predictions=prediction_rows(
+            [data.parts["test"][int(i)] for i in indices], y, p, data.class_names
+        ),
     )
     if info.is_main:
         from affectvlm.eval.plots import plot_confusion, plot_learning_curves
