@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from affectvlm.commands import data, demo, render, serve, train
+from affectvlm.commands import data, demo, experiment, render, serve, train
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("info", help="versions, devices and optional parts installed")
     p.set_defaults(func=_cmd_info)
-    for module in (data, render, train, serve, demo):
+    for module in (data, render, train, serve, experiment, demo):
         module.register(sub)
     return parser
 

@@ -73,10 +73,13 @@ def _experiment(args: argparse.Namespace) -> int:
     )
     print(
         f"{len(outcome.units)} run(s): {len(outcome.trained)} trained now, "
-        f"{len(outcome.skipped)} already finished ({outcome.seconds / 60:.1f} min)"
+        f"{len(outcome.skipped)} already finished, {len(outcome.failed)} failed "
+        f"({outcome.seconds / 60:.1f} min)"
     )
+    for name, reason in outcome.failed.items():
+        print(f"run {name} FAILED: {reason}")
     print(f"report: {outcome.report}")
-    return 0
+    return 1 if outcome.failed else 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -1,0 +1,59 @@
+"""Experiments that test the paper's claims: ablations, convergence, baselines,
+cross-dataset and zero-shot emotion, each a study file run by one command.
+
+Public API::
+
+    load_study(name_or_path) -> Study        a built-in study (studies/*.toml) or a TOML file
+    expand_variants(variants), expand_runs(study, seeds, folds)
+    prepare_synthetic(out, SyntheticSpec) -> StudyData   synthesise → index → folds
+    run_study(study, data, out, ...) -> StudyOutcome      resumable runner + report
+    paired_t_test(a, b), sign_flip_test(a, b)             paired tests over folds
+    fit_pca(x, k), fit_softmax_regression(x, y, C)        the non-VLM baseline's parts
+"""
+
+from affectvlm.experiments.baselines import PCA, SoftmaxRegression, fit_pca, fit_softmax_regression
+from affectvlm.experiments.data import (
+    ExperimentError,
+    StudyData,
+    SyntheticSpec,
+    ensure_rendered,
+    prepare_synthetic,
+    user_data,
+)
+from affectvlm.experiments.runner import StudyOutcome, run_study, variant_config
+from affectvlm.experiments.stats import PairedTest, paired_t_test, sign_flip_test
+from affectvlm.experiments.study import (
+    RunSpec,
+    Study,
+    Variant,
+    expand_runs,
+    expand_variants,
+    load_study,
+    study_names,
+)
+
+__all__ = [
+    "PCA",
+    "ExperimentError",
+    "PairedTest",
+    "RunSpec",
+    "SoftmaxRegression",
+    "Study",
+    "StudyData",
+    "StudyOutcome",
+    "SyntheticSpec",
+    "Variant",
+    "ensure_rendered",
+    "expand_runs",
+    "expand_variants",
+    "fit_pca",
+    "fit_softmax_regression",
+    "load_study",
+    "paired_t_test",
+    "prepare_synthetic",
+    "run_study",
+    "sign_flip_test",
+    "study_names",
+    "user_data",
+    "variant_config",
+]

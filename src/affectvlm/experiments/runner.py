@@ -1,0 +1,261 @@
+"""Run a study: every ``(variant, seed, fold)`` unit, resumably, then the report.
+
+Unit ``(v, s, k)`` lives in ``<out>/runs/<v>/seed_<s>/fold_<k>/`` — the layout of
+:func:`affectvlm.train.cv.run_folds`, which trains the ``vlm`` units. A unit whose
+``fold_result.json`` exists is finished and skipped; an interrupted VLM unit continues from
+its checkpoint. When all units are done each ``runs/<v>/seed_<s>/`` gets the trainer's
+``results.json``/``report.md`` and the study report is written.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from affectvlm.config import to_dict
+from affectvlm.experiments.data import ExperimentError, StudyData, ensure_rendered
+from affectvlm.experiments.study import (
+    RunSpec,
+    Study,
+    Variant,
+    expand_runs,
+    expand_variants,
+    variant_overrides,
+)
+from affectvlm.fileio import atomic_write_json
+from affectvlm.progress import progress_bar
+from affectvlm.train.config import TrainConfig, load_train_config
+
+
+@dataclass
+class StudyOutcome:
+    """What :func:`run_study` did: units trained now, units found finished, the report."""
+
+    units: list[RunSpec]
+    trained: list[RunSpec] = field(default_factory=list)
+    skipped: list[RunSpec] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    report: Path | None = None
+    seconds: float = 0.0
+
+
+def variant_config(
+    study: Study, variant: Variant, seed: int, classes: Sequence[str]
+) -> TrainConfig:
+    """The resolved training config of one variant and seed (seen classes for zero-shot)."""
+    overrides = variant_overrides(study, variant, seed)
+    if variant.kind == "zero-shot":
+        from affectvlm.experiments.zeroshot import seen_classes
+
+        overrides.append(f"classes={json.dumps(seen_classes(list(classes), variant.holdout))}")
+    return load_train_config(study.preset, (), overrides)
+
+
+UNIT_FILE = "study_unit.json"
+
+
+def unit_identity(variant: Variant, config: TrainConfig) -> dict[str, Any]:
+    """What makes a unit's result: its kind, held-out emotion and resolved config."""
+    return {"kind": variant.kind, "holdout": variant.holdout, "config": to_dict(config)}
+
+
+def check_unit(fold_dir: Path, identity: Mapping[str, Any]) -> None:
+    """A finished unit may be reused only if it was made by the same kind and config."""
+    from affectvlm.train.checkpoint import config_differences
+
+    path = fold_dir / UNIT_FILE
+    stored = _read_json(path)
+    if not stored:
+        raise ExperimentError(path, "finished run without its study_unit.json; cannot reuse it")
+    diffs = config_differences(stored, dict(identity), ignore=())
+    if diffs:
+        raise ExperimentError(
+            fold_dir,
+            f"finished run was made with other settings ({', '.join(diffs[:5])}); "
+            "use another --out or delete the folder",
+        )
+
+
+def unit_name(unit: RunSpec) -> str:
+    return f"{unit.variant}/seed_{unit.seed}/fold_{unit.fold}"
+
+
+def result_path(out: Path, unit: RunSpec) -> Path:
+    return unit.run_dir(out) / f"fold_{unit.fold:02d}" / "fold_result.json"
+
+
+def _execute(
+    unit: RunSpec,
+    variant: Variant,
+    config: TrainConfig,
+    records: list[Any],
+    data: StudyData,
+    foldset: Any,
+    cache: Any,
+    out: Path,
+    device: str,
+    study: Study,
+) -> None:
+    run_dir = unit.run_dir(out)
+    fold_out = run_dir / f"fold_{unit.fold:02d}"
+    if variant.kind == "vlm":
+        from affectvlm.train.cv import run_folds
+
+        run_folds(
+            config,
+            records,
+            data.folds,
+            run_dir,
+            device,
+            fold_indices=[unit.fold],
+            resume=True,
+            cache=cache,
+        )
+    elif variant.kind == "ce-head":
+        from affectvlm.experiments.cehead import train_ce_fold
+
+        train_ce_fold(config, records, foldset, unit.fold, fold_out, device, cache)
+    elif variant.kind == "pca-logreg":
+        from affectvlm.experiments.baselines import pca_logreg_fold
+
+        pca_logreg_fold(config, records, foldset, unit.fold, fold_out, study.baseline, cache)
+    else:
+        from affectvlm.experiments.zeroshot import train_zero_shot_fold
+
+        train_zero_shot_fold(
+            config,
+            records,
+            foldset,
+            data.folds,
+            unit.fold,
+            run_dir,
+            variant.holdout,
+            device,
+            cache,
+        )
+
+
+def run_study(
+    study: Study,
+    data: StudyData,
+    out: str | Path,
+    *,
+    seeds: Sequence[int] | None = None,
+    folds: Sequence[int] | None = None,
+    device: str = "auto",
+    command: str | None = None,
+    report_dir: str | Path | None = None,
+    progress: bool = True,
+    render_workers: int = 1,
+) -> StudyOutcome:
+    """Run (or finish) every unit of ``study`` on ``data`` under ``out``, then report."""
+    from affectvlm.data import load_folds
+
+    out = Path(out)
+    started = time.perf_counter()
+    foldset = load_folds(data.folds)
+    seeds = list(seeds or study.seeds)
+    fold_list = list(folds or study.folds_only or range(len(foldset.folds)))
+    bad = [k for k in fold_list if not 0 <= k < len(foldset.folds)]
+    if bad:
+        raise ValueError(f"{data.folds}: folds {bad} out of range 0..{len(foldset.folds) - 1}")
+    units = expand_runs(study, seeds, fold_list)
+    variants = {v.name: v for v in expand_variants(study.variants)}
+    classes = list(foldset.protocol.classes)
+    records = data.records()
+    outcome = StudyOutcome(units)
+    caches: dict[str, Any] = {}
+    timing = _read_json(out / "timing.json")
+    # resolved once, up front: a preset edited while the study runs cannot mix settings
+    configs = {
+        (v.name, seed): variant_config(study, v, seed, classes)
+        for v in variants.values()
+        for seed in seeds
+    }
+    bar = progress_bar(units, enabled=progress, desc=f"study {study.name}", unit="run")
+    for unit in bar:
+        bar.set_postfix_str(f"{unit.variant} seed {unit.seed} fold {unit.fold}")
+        variant = variants[unit.variant]
+        config = configs[(unit.variant, unit.seed)]
+        identity = unit_identity(variant, config)
+        if result_path(out, unit).is_file():
+            check_unit(result_path(out, unit).parent, identity)
+            outcome.skipped.append(unit)
+            continue
+        key = json.dumps(to_dict(config.render), sort_keys=True)
+        if key not in caches:  # a render failure stops the study: every run would fail
+            caches[key] = ensure_rendered(data, config.render, render_workers)
+        t0 = time.perf_counter()
+        name = unit_name(unit)
+        try:
+            _execute(unit, variant, config, records, data, foldset, caches[key], out, device, study)
+        except Exception as exc:  # a batch job records the failure, goes on, and reports it
+            outcome.failed[name] = f"{type(exc).__name__}: {exc}"
+            bar.write(f"run {name} failed: {outcome.failed[name]}")
+            continue
+        finally:
+            atomic_write_json(out / "failures.json", outcome.failed)
+        atomic_write_json(result_path(out, unit).parent / UNIT_FILE, identity)
+        timing[name] = time.perf_counter() - t0
+        atomic_write_json(out / "timing.json", timing)
+        outcome.trained.append(unit)
+    bar.close()
+    _write_run_reports(study, out, seeds, fold_list, classes, foldset, data, command)
+    from affectvlm.experiments.report import write_study_report
+
+    outcome.seconds = time.perf_counter() - started
+    outcome.report = write_study_report(
+        study,
+        out,
+        seeds,
+        fold_list,
+        data=data,
+        foldset=foldset,
+        command=command,
+        report_dir=report_dir,
+        failures=outcome.failed,
+    )
+    return outcome
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def _write_run_reports(
+    study: Study,
+    out: Path,
+    seeds: list[int],
+    folds: list[int],
+    classes: list[str],
+    foldset: Any,
+    data: StudyData,
+    command: str | None,
+) -> None:
+    """The trainer's ``results.json``/``report.md`` for every ``(variant, seed)`` folder."""
+    from affectvlm.eval.report import write_report
+    from affectvlm.text import PromptBank
+
+    for variant in expand_variants(study.variants):
+        for seed in seeds:
+            run = RunSpec(variant.name, seed, 0).run_dir(out)
+            config = variant_config(study, variant, seed, classes)
+            bank = PromptBank.from_config(config.text)
+            paths = [result_path(out, RunSpec(variant.name, seed, k)) for k in folds]
+            folds_done = [_read_json(p) for p in paths if p.is_file()]
+            if not folds_done:
+                continue
+            write_report(
+                run,
+                folds_done,
+                config=to_dict(config),
+                prompt_bank=bank.to_dict(),
+                prompt_fingerprint=bank.fingerprint(),
+                folds_file=data.folds,
+                folds_hash=foldset.content_hash,
+                command=command,
+            )
