@@ -109,3 +109,19 @@ def test_report_lists_small_groups_as_too_few(tmp_path, min_subjects):
     sex = results["groups"]["attributes"]["sex"]
     assert all(g["small"] == (min_subjects == 50) for g in sex["groups"])
     assert ("| too few |" in (tmp_path / "report.md").read_text()) == (min_subjects == 50)
+
+
+def test_variant_comparison_figure_draws_every_variant(tmp_path):
+    from affectvlm.eval.fairness_plots import plot_variant_groups
+    from affectvlm.eval.groups import group_report
+
+    rng = np.random.default_rng(2)
+    rows = _fold(0, [f"s{i}" for i in range(10)], rng)["predictions"]
+    a = group_report(rows, CLASSES, GroupConfig(min_subjects=3, bootstrap=50))
+    b = group_report(rows[:12], CLASSES, GroupConfig(min_subjects=3, bootstrap=50))
+    path = plot_variant_groups(
+        "sex",
+        {"full": a["attributes"]["sex"], "attr-free": b["attributes"]["sex"]},
+        tmp_path / "g.png",
+    )
+    assert Image.open(path).size[0] > 300

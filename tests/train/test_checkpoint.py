@@ -51,3 +51,15 @@ def test_unreadable_checkpoint_names_the_file(tmp_path):
     bad.write_bytes(b"not a checkpoint")
     with pytest.raises(CheckpointError, match=r"bad\.pt"):
         load_checkpoint(bad)
+
+
+def test_a_setting_added_after_the_run_at_its_default_is_not_a_difference():
+    from affectvlm.train.checkpoint import config_differences
+
+    stored = {"data": {"batch_size": 16}}
+    defaults = {"data": {"batch_size": 8, "balance_by": ""}}
+    same = {"data": {"batch_size": 16, "balance_by": ""}}
+    changed = {"data": {"batch_size": 16, "balance_by": "sex"}}
+    assert config_differences(stored, same, defaults=defaults) == []
+    assert config_differences(stored, changed, defaults=defaults) == ["data.balance_by"]
+    assert config_differences(stored, same) == ["data.balance_by"]  # no defaults: strict

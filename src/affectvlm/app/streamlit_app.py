@@ -15,7 +15,7 @@ from pathlib import Path
 import streamlit as st
 
 from affectvlm import EMOTIONS
-from affectvlm.app import display
+from affectvlm.app import display, explaining
 from affectvlm.app.settings import AppSettings, find_demo_model
 from affectvlm.app.synthetic import synthetic_input
 from affectvlm.app.uploads import ACCEPTED, UploadError, uploaded_input
@@ -150,10 +150,24 @@ def show_prediction(predictor: Predictor, prediction: Prediction) -> None:
     if frames is not None and len(prediction.views) > 1:
         frame = st.slider("Frame (sampled)", 0, len(prediction.views) - 1, 0)
         st.caption(f"sequence frame {prediction.frame_indices[frame]}")
-    columns = st.columns(len(prediction.view_names))
     images = display.view_images(prediction, channel, frame)
-    for column, name, image in zip(columns, prediction.view_names, images, strict=True):
+    why = None
+    if st.toggle("Show saliency (where the evidence lies)", key="explain"):
+        why = explanation_section(predictor, prediction)
+    columns = st.columns(len(prediction.view_names))
+    overlays = explaining.overlay_images(why, images, frame) if why else [None] * len(images)
+    for column, name, image, heat in zip(
+        columns, prediction.view_names, images, overlays, strict=True
+    ):
         column.image(image, caption=name, width="stretch")
+        if heat is not None:
+            column.image(heat, caption=f"{name} · saliency", width="stretch")
+    if why is not None:
+        st.caption(
+            f"Saliency of the score of “{why.target_label}” "
+            f"({why.method}); bright = changing these pixels changes the score most."
+        )
+        st.table(explaining.contribution_table(why).style.format("{:.3f}"))
 
     left, right = st.columns(2)
     left.markdown("**Emotion probabilities (views fused)**")
@@ -171,6 +185,31 @@ def show_prediction(predictor: Predictor, prediction: Prediction) -> None:
         st.table(display.prompt_table(scores).style.format({"score": "{:.3f}", "share": "{:.3f}"}))
     with st.expander("Prompts behind each class"):
         st.json(prediction.class_prompts, expanded=False)
+
+
+def explanation_section(predictor: Predictor, prediction: Prediction):
+    """Pick what to explain (a class or a prompt) and how; kept per prediction in the session."""
+    prompts = display.prompt_lines(st.session_state.get("prompts", DEFAULT_PROMPTS))
+    options = explaining.target_options(predictor.class_names, prompts)
+    left, right = st.columns(2)
+    choice = left.selectbox(
+        "Explain the score of",
+        options,
+        index=options.index(explaining.CLASS_PREFIX + prediction.label),
+        key="explain_target",
+    )
+    method = right.radio("Saliency", explaining.METHODS, horizontal=True, key="explain_method")
+    key = (st.session_state.get("prediction_key"), choice, method, tuple(prompts))
+    if st.session_state.get("explanation_key") != key:
+        try:
+            st.session_state["explanation"] = explaining.explain_choice(
+                predictor, prediction, choice, prompts, method
+            )
+        except ValueError as exc:
+            st.error(f"Cannot explain this prediction — {exc}")
+            return None
+        st.session_state["explanation_key"] = key
+    return st.session_state["explanation"]
 
 
 def main() -> None:

@@ -37,6 +37,23 @@ def add_config_args(parser: argparse.ArgumentParser, example: str, default: str 
     parser.set_defaults(config_default=default)
 
 
+def add_threads_arg(parser: argparse.ArgumentParser, default: int = 0) -> None:
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=default,
+        help="torch CPU threads (0: torch's default); 1 avoids oversubscription on a busy CPU",
+    )
+
+
+def apply_threads(threads: int) -> None:
+    """Set torch's intra-op CPU threads (a runtime choice: results do not depend on it)."""
+    if threads > 0:
+        import torch
+
+        torch.set_num_threads(threads)
+
+
 def section_overrides(overrides: list[str], section: str) -> list[str]:
     """Strip the ``section.`` prefix of ``--set`` overrides (a bare ``key=value`` is accepted)."""
     out = []

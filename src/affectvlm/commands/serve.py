@@ -34,12 +34,18 @@ def _predict(args: argparse.Namespace) -> int:
     predictions = []
     bar = progress_bar(total=len(items), unit="input", enabled=len(items) > 1)
     with bar:
-        for result in predictor.predict_many(items, args.prompt):
+        results = predictor.predict_many(items, args.prompt)
+        for index, (item, result) in enumerate(zip(items, results, strict=True)):
             if isinstance(result, InputError):
                 failures.append(result)
                 bar.write(f"affectvlm predict: error: {result}", file=sys.stderr)
             else:
                 predictions.append(result)
+                if args.explain is not None:
+                    failure = _explain(predictor, item, result, index, args)
+                    if failure is not None:
+                        failures.append(failure)
+                        bar.write(f"affectvlm predict: error: {failure}", file=sys.stderr)
             bar.update(1)
     sys.stdout.write(format_predictions(predictions, args.format))
     if failures:
@@ -48,6 +54,23 @@ def _predict(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 1 if failures else 0
+
+
+def _explain(predictor, item, prediction, index: int, args: argparse.Namespace):
+    """Write the explanation files of one prediction; an InputError if that fails."""
+    from affectvlm.explain import SaliencyConfig
+    from affectvlm.infer import InputError
+    from affectvlm.infer.explaining import explanation_stem, write_explanations
+
+    config = SaliencyConfig(method=args.explain_method)
+    stem = explanation_stem(index, prediction.source)
+    try:
+        write_explanations(
+            predictor, prediction, args.explain, stem, args.prompt, config, item=item
+        )
+    except (ValueError, OSError) as exc:
+        return InputError(item.path, f"cannot explain the prediction ({exc})")
+    return None
 
 
 def app_command(
@@ -114,6 +137,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    p.add_argument(
+        "--explain",
+        type=Path,
+        default=None,
+        metavar="OUT_DIR",
+        help="write saliency overlays per view and view contributions (JSON) here",
+    )
+    p.add_argument(
+        "--explain-method",
+        choices=("gradient", "smoothgrad", "rollout"),
+        default="smoothgrad",
+        help="saliency method for --explain (default: smoothgrad)",
+    )
     p.set_defaults(func=_predict)
 
     p = sub.add_parser("app", help="open the interactive Streamlit app")

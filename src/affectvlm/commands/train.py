@@ -7,7 +7,12 @@ import shlex
 import sys
 from pathlib import Path
 
-from affectvlm.commands.common import add_config_args, handles_errors
+from affectvlm.commands.common import (
+    add_config_args,
+    add_threads_arg,
+    apply_threads,
+    handles_errors,
+)
 
 
 def _run(args: argparse.Namespace, fold_indices: list[int] | None) -> int:
@@ -17,6 +22,7 @@ def _run(args: argparse.Namespace, fold_indices: list[int] | None) -> int:
     from affectvlm.train.cv import run_folds
 
     config = load_train_config(args.config_default, args.config, args.set)
+    apply_threads(args.threads)
     try:
         cv = run_folds(
             config,
@@ -64,6 +70,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, required=True, help="run folder")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda[:i]")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run")
+    add_threads_arg(p)
     add_config_args(p, "loss.use_mc=false", default="tiny")
 
 

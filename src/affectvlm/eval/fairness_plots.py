@@ -84,3 +84,49 @@ def _ci_label(breakdown: Mapping[str, Any]) -> str:
     if not breakdown.get("bootstrap"):
         return "no intervals"
     return f"{100 * breakdown['confidence']:g} % intervals, subject bootstrap"
+
+
+def plot_variant_groups(
+    attribute: str, breakdowns: Mapping[str, Mapping[str, Any]], path: str | Path
+) -> Path:
+    """Test accuracy per group of ``attribute`` for several variants (``label → breakdown``
+    of :func:`affectvlm.eval.groups.attribute_breakdown`), bars with subject-bootstrap
+    intervals; groups with too few subjects hatched."""
+    plt = _pyplot()
+    labels = list(breakdowns)
+    groups: list[str] = []
+    for b in breakdowns.values():
+        groups += [g["group"] for g in b["groups"] if g["group"] not in groups]
+    x = np.arange(len(groups))
+    width = 0.8 / max(len(labels), 1)
+    fig, ax = plt.subplots(figsize=(3.0 + 1.1 * len(groups) * max(len(labels), 2) / 2, 4.0))
+    cmap = plt.get_cmap("tab10")
+    for k, label in enumerate(labels):
+        by_group = {g["group"]: g for g in breakdowns[label]["groups"]}
+        present = [i for i, g in enumerate(groups) if g in by_group]
+        rows = [by_group[groups[i]] for i in present]
+        errors = np.array([_error(g, "accuracy") for g in rows]).T.reshape(2, len(rows))
+        bars = ax.bar(
+            x[present] + (k - (len(labels) - 1) / 2) * width,
+            [g["accuracy"] for g in rows],
+            width,
+            yerr=errors,
+            capsize=2,
+            color=cmap(k % 10),
+            label=label,
+        )
+        for bar, g in zip(bars, rows, strict=True):
+            if g["small"]:
+                bar.set_hatch("//")
+                bar.set_alpha(0.45)
+    ax.set_xticks(x, groups)
+    ax.set_ylim(0, 1.2)
+    ax.set_yticks(np.linspace(0, 1, 6))
+    ax.set_ylabel("test accuracy")
+    ax.set_xlabel(attribute)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8, loc="upper center", ncol=min(len(labels), 3))
+    first = next(iter(breakdowns.values()), {})
+    ax.set_title(f"test accuracy by {attribute} ({_ci_label(first)}; hatched: too few)", fontsize=9)
+    fig.tight_layout()
+    return _save(fig, path)

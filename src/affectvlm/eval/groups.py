@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from affectvlm.eval.group_stats import METRICS, permutation_p_value, resample_weights
 from affectvlm.eval.metrics import classification_metrics
 
 ATTRIBUTES: tuple[str, ...] = ("sex", "ethnicity", "age")
@@ -186,54 +187,22 @@ def _group_order(groups: Iterable[str], attribute: str, config: GroupConfig) -> 
     return [g for g in order if g in present]
 
 
-@dataclass
-class _SubjectCounts:
-    """Per-subject confusion matrices ``(S, C, C)`` of one group."""
-
-    subjects: list[str]
-    confusion: np.ndarray
-
-
-def _subject_counts(table: PredictionTable, mask: np.ndarray) -> _SubjectCounts:
-    subjects = sorted(set(table.subjects[mask].tolist()))
+def subject_confusions(
+    table: PredictionTable, mask: np.ndarray, subjects: Sequence[str] | None = None
+) -> tuple[list[str], np.ndarray]:
+    """Per-subject confusion matrices ``(S, C, C)`` of the samples in ``mask``, in the order
+    of ``subjects`` (default: the sorted subjects present; others get zero matrices)."""
+    present = table.subjects[mask]
+    subjects = sorted(set(present.tolist())) if subjects is None else list(subjects)
     index = {s: i for i, s in enumerate(subjects)}
+    missing = sorted(set(present.tolist()) - set(index))
+    if missing:
+        raise ValueError(f"subjects {missing[:3]} are not in the given subject list")
     c = len(table.class_names)
-    rows = np.array([index[s] for s in table.subjects[mask]], dtype=np.int64)
+    rows = np.array([index[s] for s in present], dtype=np.int64)
     flat = rows * c * c + table.y_true[mask] * c + table.y_pred[mask]
     counts = np.bincount(flat, minlength=len(subjects) * c * c)
-    return _SubjectCounts(subjects, counts.reshape(len(subjects), c, c))
-
-
-def _accuracy(cm: np.ndarray) -> np.ndarray:
-    """Accuracy of confusion matrices ``(..., C, C)``."""
-    total = cm.sum(axis=(-2, -1))
-    correct = np.trace(cm, axis1=-2, axis2=-1)
-    return np.divide(correct, total, out=np.full(total.shape, np.nan), where=total > 0)
-
-
-def _macro_f1(cm: np.ndarray) -> np.ndarray:
-    """Macro-F1 of confusion matrices ``(..., C, C)`` over the classes present in each
-    (the rule of :func:`affectvlm.eval.metrics.classification_metrics`)."""
-    cm = cm.astype(np.float64)
-    tp = np.diagonal(cm, axis1=-2, axis2=-1)
-    support, predicted = cm.sum(axis=-1), cm.sum(axis=-2)
-    den = support + predicted
-    f1 = np.divide(2 * tp, den, out=np.zeros_like(tp), where=den > 0)
-    present = den > 0
-    n = present.sum(axis=-1)
-    return np.divide((f1 * present).sum(axis=-1), n, out=np.full(n.shape, np.nan), where=n > 0)
-
-
-METRICS = {"accuracy": _accuracy, "macro_f1": _macro_f1}
-
-
-def _resampled_confusions(
-    counts: _SubjectCounts, replicates: int, rng: np.random.Generator
-) -> np.ndarray:
-    """``(B, C, C)`` confusion matrices of ``replicates`` subject resamples of one group."""
-    n = len(counts.subjects)
-    weights = rng.multinomial(n, np.full(n, 1.0 / n), size=replicates)  # (B, S)
-    return np.tensordot(weights, counts.confusion, axes=(1, 0))
+    return subjects, counts.reshape(len(subjects), c, c)
 
 
 def _interval(samples: np.ndarray, confidence: float) -> list[float] | None:
@@ -253,16 +222,16 @@ def attribute_breakdown(
     config = config or GroupConfig()
     labels = group_labels(table, attribute, config)
     rng = np.random.default_rng([config.seed, ATTRIBUTES.index(attribute)])
-    groups, replicates = [], {}
+    groups, replicates, units = [], {}, {}
     for name in _group_order(labels, attribute, config):
         mask = labels == name
-        counts = _subject_counts(table, mask)
+        subjects, confusions = subject_confusions(table, mask)
         m = classification_metrics(table.y_true[mask], table.y_pred[mask], table.class_names)
         entry: dict[str, Any] = {
             "group": name,
             "samples": int(mask.sum()),
-            "subjects": len(counts.subjects),
-            "small": len(counts.subjects) < config.min_subjects,
+            "subjects": len(subjects),
+            "small": len(subjects) < config.min_subjects,
             "accuracy": m.accuracy,
             "macro_f1": m.macro_f1,
             "per_class_recall": dict(zip(m.class_names, m.per_class_recall, strict=True)),
@@ -270,8 +239,10 @@ def attribute_breakdown(
                 zip(m.class_names, np.asarray(m.confusion).sum(axis=1).tolist(), strict=True)
             ),
         }
+        units[name] = confusions
         if config.bootstrap:
-            boot = _resampled_confusions(counts, config.bootstrap, rng)
+            weights = resample_weights(len(subjects), config.bootstrap, rng)
+            boot = np.tensordot(weights, confusions, axes=(1, 0))  # (B, C, C)
             replicates[name] = {k: fn(boot) for k, fn in METRICS.items()}
             for k in METRICS:
                 entry[f"{k}_ci"] = _interval(replicates[name][k], config.confidence)
@@ -283,15 +254,17 @@ def attribute_breakdown(
         "bootstrap": config.bootstrap,
         "confidence": config.confidence,
         "groups": groups,
-        "gaps": {k: _gap(groups, replicates, k, config) for k in METRICS},
+        "gaps": {k: _gap(groups, replicates, units, k, config, rng) for k in METRICS},
     }
 
 
 def _gap(
     groups: list[dict[str, Any]],
     replicates: Mapping[str, Mapping[str, np.ndarray]],
+    units: Mapping[str, np.ndarray],
     metric: str,
     config: GroupConfig,
+    rng: np.random.Generator,
 ) -> dict[str, Any]:
     eligible = [g for g in groups if not g["small"]]
     if len(eligible) < 2:
@@ -306,11 +279,15 @@ def _gap(
         "worst": worst["group"],
         "value": best[metric] - worst[metric],
         "ci": None,
+        "p_value": None,
         "groups_compared": [g["group"] for g in eligible],
     }
     if replicates:
         diff = replicates[best["group"]][metric] - replicates[worst["group"]][metric]
         out["ci"] = _interval(diff, config.confidence)
+        stacked = np.concatenate([units[g["group"]] for g in eligible])
+        owner = np.repeat(np.arange(len(eligible)), [len(units[g["group"]]) for g in eligible])
+        out["p_value"] = permutation_p_value(stacked, owner, metric, config.bootstrap, rng)
     return out
 
 
@@ -344,12 +321,16 @@ def group_report(
 
 
 def format_gap(gap: Mapping[str, Any], metric: str = "accuracy") -> str:
-    """One line for a report: ``"F − M: +4.2 pts [−1.0, +9.8] (95 % CI)"``."""
+    """One line for a report: ``"accuracy gap F − M: +4.2 pts [−1.0, +9.8]; permutation
+    p=0.21 — no evidence that the groups differ"``."""
     if gap.get("value") is None:
         return f"{metric} gap: not estimated ({gap.get('reason', 'no groups')})"
     text = f"{metric} gap {gap['best']} − {gap['worst']}: {100 * gap['value']:+.1f} pts"
     if gap.get("ci"):
         lo, hi = gap["ci"]
         text += f" [{100 * lo:+.1f}, {100 * hi:+.1f}]"
-        text += " (interval excludes 0)" if lo > 0 else " (interval includes 0)"
+    p = gap.get("p_value")
+    if p is not None:
+        verdict = "the groups differ" if p < 0.05 else "no evidence that the groups differ"
+        text += f"; permutation p={p:.2g} — {verdict}"
     return text

@@ -259,4 +259,23 @@ def write_study_report(
         chance=chance,
         failures=dict(failures or {}),
     )
+    text += "\n".join(group_lines(study, out, seeds, folds, target, data, foldset)) + "\n"
     return atomic_write_text(target / "report.md", text)
+
+
+def group_lines(
+    study: Study,
+    out: Path,
+    seeds: Sequence[int],
+    folds: Sequence[int],
+    target: Path,
+    data: Any,
+    foldset: Any,
+) -> list[str]:
+    """The "By group" section of every study report (:mod:`affectvlm.experiments.fairness`);
+    runs that kept no per-sample predictions get them from their saved model."""
+    from affectvlm.experiments.fairness import fairness_section, model_recovery
+
+    recover = model_recovery(study, data, foldset) if data is not None else None
+    classes = list(foldset.protocol.classes)
+    return fairness_section(study, out, seeds, folds, target, classes, recover=recover)

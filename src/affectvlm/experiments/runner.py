@@ -65,13 +65,14 @@ def unit_identity(variant: Variant, config: TrainConfig) -> dict[str, Any]:
 
 def check_unit(fold_dir: Path, identity: Mapping[str, Any]) -> None:
     """A finished unit may be reused only if it was made by the same kind and config."""
-    from affectvlm.train.checkpoint import config_differences
+    from affectvlm.train.checkpoint import config_differences, train_config_defaults
 
     path = fold_dir / UNIT_FILE
     stored = _read_json(path)
     if not stored:
         raise ExperimentError(path, "finished run without its study_unit.json; cannot reuse it")
-    diffs = config_differences(stored, dict(identity), ignore=())
+    defaults = {"config": train_config_defaults()}
+    diffs = config_differences(stored, dict(identity), ignore=(), defaults=defaults)
     if diffs:
         raise ExperimentError(
             fold_dir,

@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from affectvlm.device import resolve_device
+from affectvlm.explain import Explanation, SaliencyConfig
 from affectvlm.infer.checkpoint import find_model_dir, load_class_names, load_render_config
 from affectvlm.infer.errors import InferenceError
 from affectvlm.infer.inputs import InputError, InputItem, InputLimits, open_input
@@ -101,6 +102,11 @@ class Predictor:
             raise InferenceError(model_dir, "no prompt_bank.json saved with the model")
         classes = load_class_names(model_dir, bank.emotions)
         return cls(model, render_config, classes, dev, display_channels, str(model_dir))
+
+    @property
+    def display_render_config(self) -> RenderConfig:
+        """The render settings of ``Prediction.views`` (the model's plus display channels)."""
+        return self._render_config
 
     # --- rendering -----------------------------------------------------------------------
 
@@ -209,6 +215,30 @@ class Predictor:
         probs = scores.softmax(-1)
         order = torch.argsort(-scores, stable=True).tolist()
         return [PromptScore(texts[i], float(scores[i]), float(probs[i])) for i in order]
+
+    def explain(
+        self,
+        prediction: Prediction,
+        target: str | None = None,
+        prompts: Sequence[str] = (),
+        config: SaliencyConfig | None = None,
+    ) -> Explanation:
+        """Why ``prediction`` scored as it did: saliency per view (at the rendered size) and
+        view contributions for class ``target`` (default: the predicted class) or — with
+        ``prompts`` — for the prompt ``target`` among them (default: the best-scoring one)."""
+        from affectvlm.explain import explain
+
+        texts = list(dict.fromkeys(p.strip() for p in prompts if p and p.strip()))
+        if texts:
+            with torch.no_grad():
+                labels, text = texts, self.model.encode_text(texts)
+        else:
+            labels, text = self.class_names, self.class_embeds
+        mode = self.render_config.model_input
+        array = np.stack([frame.model_input(mode) for frame in prediction.views])
+        views = torch.from_numpy(array).float().div_(255.0)
+        views = views[0] if len(views) == 1 else views
+        return explain(self.model, views, text, labels, target, config, prediction.view_names)
 
     def predict_many(
         self,

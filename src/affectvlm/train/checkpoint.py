@@ -93,21 +93,40 @@ def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def config_differences(
-    stored: Mapping[str, Any], current: Mapping[str, Any], ignore: Iterable[str] = IGNORED_ON_RESUME
+    stored: Mapping[str, Any],
+    current: Mapping[str, Any],
+    ignore: Iterable[str] = IGNORED_ON_RESUME,
+    defaults: Mapping[str, Any] | None = None,
 ) -> list[str]:
-    """Dotted keys whose values differ between two config dicts (missing on one side counts)."""
+    """Dotted keys whose values differ between two config dicts (missing on one side counts).
+
+    A key absent from ``stored`` whose current value equals its value in ``defaults`` is not a
+    difference: it is a setting added to the code after the run was made, left at the default
+    that reproduces the old behaviour.
+    """
     a, b = _flatten(stored), _flatten(current)
+    d = _flatten(defaults) if defaults is not None else {}
     skip = set(ignore)
     return sorted(
         k
         for k in set(a) | set(b)
-        if k not in skip and a.get(k, "<missing>") != b.get(k, "<missing>")
+        if k not in skip
+        and a.get(k, "<missing>") != b.get(k, "<missing>")
+        and not (k not in a and k in d and b.get(k) == d[k])
     )
+
+
+def train_config_defaults() -> dict[str, Any]:
+    """The default :class:`TrainConfig` as a dict (for :func:`config_differences`)."""
+    from affectvlm.config import to_dict
+    from affectvlm.train.config import TrainConfig
+
+    return to_dict(TrainConfig())
 
 
 def check_config(path: str | Path, stored: Mapping[str, Any], current: Mapping[str, Any]) -> None:
     """Raise :class:`CheckpointError` naming each differing key when configs disagree."""
-    diffs = config_differences(stored, current)
+    diffs = config_differences(stored, current, defaults=train_config_defaults())
     if diffs:
         a, b = _flatten(stored), _flatten(current)
         detail = "; ".join(

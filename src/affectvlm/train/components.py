@@ -129,7 +129,12 @@ def build_loader(
         persistent_workers=workers > 0,
     )
     if training:
-        sampler = EpochSampler(len(dataset), info, seed=config.seed, shuffle=True)
+        weights = None
+        if config.data.balance_by:
+            from affectvlm.eval.groups import balance_weights
+
+            weights = balance_weights(dataset.records, config.data.balance_by)
+        sampler = EpochSampler(len(dataset), info, seed=config.seed, shuffle=True, weights=weights)
         loader = DataLoader(
             dataset, batch_size=config.data.batch_size, sampler=sampler, drop_last=False, **common
         )

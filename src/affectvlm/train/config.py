@@ -27,9 +27,12 @@ class DataConfig:
 
     ``cache_dir`` is the folder given to the render job (the settings-hash subfolder is
     found from ``[render]``); a relative path is taken relative to the manifest's folder.
+    ``balance_by`` re-weights the training sampler so every group of that attribute is
+    drawn equally often (inverse group frequency, with replacement); empty = plain shuffle.
     """
 
     cache_dir: str = "cache"
+    balance_by: Literal["", "sex", "ethnicity", "age"] = ""
     batch_size: int = 16
     eval_batch_size: int = 32
     workers: int = 2

@@ -118,8 +118,16 @@ class EpochSampler(torch.utils.data.Sampler):
     """
 
     def __init__(
-        self, size: int, info: DistInfo, seed: int, shuffle: bool = True, drop_last: bool = False
+        self,
+        size: int,
+        info: DistInfo,
+        seed: int,
+        shuffle: bool = True,
+        drop_last: bool = False,
+        weights: Sequence[float] | None = None,
     ) -> None:
+        self.info, self.seed = info, seed
+        self.weights = None if weights is None else torch.as_tensor(weights, dtype=torch.float64)
         self.inner = DistributedSampler(
             range(size),
             num_replicas=info.world_size,
@@ -135,8 +143,16 @@ class EpochSampler(torch.utils.data.Sampler):
         self.inner.set_epoch(epoch)
 
     def __iter__(self) -> Iterator[tuple[int, int]]:
-        for index in self.inner:
-            yield (int(index), self.epoch)
+        if self.weights is None:
+            for index in self.inner:
+                yield (int(index), self.epoch)
+            return
+        # weighted draw with replacement, the same on every rank, then sharded
+        g = torch.Generator().manual_seed(self.seed + self.epoch)
+        total = len(self.inner) * self.info.world_size
+        order = torch.multinomial(self.weights, total, replacement=True, generator=g)
+        for index in order[self.info.rank :: self.info.world_size].tolist():
+            yield (index, self.epoch)
 
     def __len__(self) -> int:
         return len(self.inner)
