@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from affectvlm.eval.plots import _pyplot, _save
+from affectvlm.eval.plots import pyplot, save_figure
 
 _METRICS = (("accuracy", "accuracy", "#3b75af"), ("macro_f1", "macro-F1", "#ef8636"))
 
@@ -32,7 +32,7 @@ def plot_group_breakdown(breakdown: Mapping[str, Any], path: str | Path) -> Path
     subjects are hatched and labelled; the title states the accuracy gap and its interval."""
     from affectvlm.eval.groups import format_gap
 
-    plt = _pyplot()
+    plt = pyplot()
     groups = list(breakdown["groups"])
     x = np.arange(len(groups))
     fig, (left, right) = plt.subplots(
@@ -77,7 +77,7 @@ def plot_group_breakdown(breakdown: Mapping[str, Any], path: str | Path) -> Path
     right.set_title("per-class recall", fontsize=9)
     fig.suptitle(format_gap(breakdown["gaps"]["accuracy"]), fontsize=10)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def _ci_label(breakdown: Mapping[str, Any]) -> str:
@@ -92,7 +92,7 @@ def plot_variant_groups(
     """Test accuracy per group of ``attribute`` for several variants (``label → breakdown``
     of :func:`affectvlm.eval.groups.attribute_breakdown`), bars with subject-bootstrap
     intervals; groups with too few subjects hatched."""
-    plt = _pyplot()
+    plt = pyplot()
     labels = list(breakdowns)
     groups: list[str] = []
     for b in breakdowns.values():
@@ -129,4 +129,4 @@ def plot_variant_groups(
     first = next(iter(breakdowns.values()), {})
     ax.set_title(f"test accuracy by {attribute} ({_ci_label(first)}; hatched: too few)", fontsize=9)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)

@@ -11,7 +11,7 @@ import numpy as np
 from affectvlm.fileio import atomic_write_bytes
 
 
-def _pyplot():
+def pyplot():
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -20,10 +20,10 @@ def _pyplot():
     return plt
 
 
-def _save(fig, path: str | Path) -> Path:
+def save_figure(fig, path: str | Path) -> Path:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=120, bbox_inches="tight")
-    _pyplot().close(fig)
+    pyplot().close(fig)
     return atomic_write_bytes(path, buf.getvalue())
 
 
@@ -34,7 +34,7 @@ def plot_confusion(
     title: str = "Confusion matrix",
 ) -> Path:
     """Confusion matrix PNG: cell colour = row-normalised rate (recall), cell text = count."""
-    plt = _pyplot()
+    plt = pyplot()
     cm = np.asarray(confusion, dtype=np.int64)
     rows = cm.sum(axis=1, keepdims=True)
     rates = np.divide(cm, rows, out=np.zeros(cm.shape, dtype=np.float64), where=rows > 0)
@@ -51,7 +51,7 @@ def plot_confusion(
         for j in range(n):
             colour = "white" if rates[i, j] > 0.5 else "black"
             ax.text(j, i, str(cm[i, j]), ha="center", va="center", color=colour, fontsize=9)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_learning_curves(history: Sequence[Mapping[str, float]], path: str | Path) -> Path:
@@ -61,7 +61,7 @@ def plot_learning_curves(history: Sequence[Mapping[str, float]], path: str | Pat
     go to the first panel, ``alpha``/``temperature`` to the second, ``val_*`` metrics to
     the third. Missing keys are skipped.
     """
-    plt = _pyplot()
+    plt = pyplot()
     epochs = [h["epoch"] for h in history]
     keys = sorted({k for h in history for k in h})
     panels = [
@@ -81,4 +81,4 @@ def plot_learning_curves(history: Sequence[Mapping[str, float]], path: str | Pat
         if names:
             ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
-    return _save(fig, path)
+    return save_figure(fig, path)

@@ -24,6 +24,7 @@ from torch import nn
 from affectvlm.eval.metrics import classification_metrics
 from affectvlm.fileio import atomic_write_json
 from affectvlm.train.config import TrainConfig
+from affectvlm.train.engine import seed_everything
 
 
 @dataclass
@@ -60,17 +61,6 @@ class CEStep(nn.Module):
     def forward(self, views: torch.Tensor, _prompts: Any, labels: torch.Tensor) -> _Loss:
         loss = F.cross_entropy(self.classifier(views).logits, labels)
         return _Loss(loss, float(loss.detach()))
-
-
-def seed_everything(seed: int) -> None:
-    """Seed python, numpy and torch as the trainer does, so both arms start alike."""
-    import random
-
-    import numpy as np
-
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
 
 
 def train_ce_fold(

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from affectvlm.eval.plots import _pyplot, _save
+from affectvlm.eval.plots import pyplot, save_figure
 
 
 def curve_stats(histories: Sequence[Sequence[Mapping[str, Any]]], key: str = "val_accuracy"):
@@ -37,7 +37,7 @@ def plot_study_curves(
 ) -> Path | None:
     """Validation accuracy per epoch, mean over folds × seeds with a ±1 std band, one line
     per variant. Returns None when no variant has a per-epoch history."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(8, 4.8))
     drawn = 0
     for label, histories in curves.items():
@@ -62,7 +62,7 @@ def plot_study_curves(
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="best")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_variant_bars(
@@ -74,7 +74,7 @@ def plot_variant_bars(
     chance: float | None = None,
 ) -> Path:
     """Test accuracy (mean ± std over folds × seeds) per variant as horizontal bars."""
-    plt = _pyplot()
+    plt = pyplot()
     n = len(labels)
     fig, ax = plt.subplots(figsize=(8, 0.9 + 0.45 * n))
     y = np.arange(n)[::-1]
@@ -93,4 +93,4 @@ def plot_variant_bars(
     ax.set_xlabel("test accuracy (%)")
     ax.set_title(title)
     ax.grid(axis="x", alpha=0.3)
-    return _save(fig, path)
+    return save_figure(fig, path)

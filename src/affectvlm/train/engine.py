@@ -91,7 +91,8 @@ def _terms(config: TrainConfig) -> list[str]:
     return [name for name, on in (("itc", c.use_itc), ("mc", c.use_mc), ("mt", c.use_mt)) if on]
 
 
-def _seed_everything(seed: int) -> None:
+def seed_everything(seed: int) -> None:
+    """Seed python, numpy and torch (every run, and every baseline arm, starts from here)."""
     import random
 
     import numpy as np
@@ -150,7 +151,7 @@ def _train_fold(
         )
     data: FoldData = load_fold_data(config, manifest, folds, fold, cache)
     show = progress_enabled(config.progress, info.is_main)
-    _seed_everything(config.seed)
+    seed_everything(config.seed)
     model, loss, bank = build_model_and_loss(config, device)
     step = TrainStep(model, loss).to(device)
     train_set = make_dataset(config, data, "train", model, bank, training=True)
