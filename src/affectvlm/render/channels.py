@@ -31,15 +31,26 @@ def vertex_normals(vertices: torch.Tensor, faces: torch.Tensor) -> torch.Tensor:
     return (normals / normals.norm(dim=0, keepdim=True).clamp_min(1e-12)).T
 
 
+def _blend(
+    values: torch.Tensor, corners: list[torch.Tensor], bary: torch.Tensor
+) -> list[torch.Tensor]:
+    """Barycentric blend of per-vertex ``values (N, D)``: D contiguous ``(K,)`` columns."""
+    weights = [w.contiguous() for w in bary.unbind(1)]
+    columns = []
+    for d in range(values.shape[1]):
+        col = values[:, d].contiguous()
+        acc = col.index_select(0, corners[0]).mul_(weights[0])
+        for c in (1, 2):
+            acc = acc.add_(col.index_select(0, corners[c]).mul_(weights[c]))
+        columns.append(acc)
+    return columns
+
+
 def interpolate(
     values: torch.Tensor, corners: list[torch.Tensor], bary: torch.Tensor
 ) -> torch.Tensor:
     """Barycentric blend of per-vertex ``values (N, D)`` at 3 × (K,) corners: ``(K, D)``."""
-    columns = []
-    for d in range(values.shape[1]):
-        col = values[:, d].contiguous()
-        columns.append(sum(col.index_select(0, corners[c]) * bary[:, c] for c in range(3)))
-    return torch.stack(columns, dim=1)
+    return torch.stack(_blend(values, corners, bary), dim=1)
 
 
 def view_normals(
@@ -64,35 +75,36 @@ def lambert(
     return ambient + (1.0 - ambient) * diffuse
 
 
-def pack_rgb(texture: torch.Tensor) -> torch.Tensor:
-    """``(H, W, 3) uint8`` → ``(H * W,) int32`` holding r | g << 8 | b << 16."""
-    t = texture.reshape(-1, 3).int()
-    return (t[:, 0] | (t[:, 1] << 8) | (t[:, 2] << 16)).contiguous()
-
-
 def sample_bilinear(texture: torch.Tensor, uv: torch.Tensor) -> torch.Tensor:
     """Bilinear lookup in a ``(H, W, 3) uint8`` image at ``uv (K, 2)``; v = 1 is the top row.
 
     Coordinates are clamped to the image (edge texels repeat). Returns ``(K, 3)`` in [0, 1].
     """
+    return _sample_columns(texture, uv[:, 0].contiguous(), uv[:, 1].contiguous())
+
+
+def _sample_columns(texture: torch.Tensor, u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """:func:`sample_bilinear` at coordinates given as two ``(K,)`` columns."""
     height, width = texture.shape[:2]
-    packed = pack_rgb(texture)
-    x = (uv[:, 0].clamp(0, 1) * width - 0.5).clamp(0, width - 1)
-    y = ((1.0 - uv[:, 1].clamp(0, 1)) * height - 0.5).clamp(0, height - 1)
+    planes = texture.permute(2, 0, 1).reshape(3, -1).float()  # 1-D float gathers are fastest
+    x = (u.clamp(0, 1) * width - 0.5).clamp_(0, width - 1)
+    y = ((1.0 - v.clamp(0, 1)) * height - 0.5).clamp_(0, height - 1)
     x0, y0 = x.floor(), y.floor()
     fx, fy = x - x0, y - y0
-    x0, y0 = x0.long(), y0.long()
-    x1, y1 = (x0 + 1).clamp(max=width - 1), (y0 + 1).clamp(max=height - 1)
+    gx, gy = 1 - fx, 1 - fy
+    x0, y0 = x0.int(), y0.int()  # int32 indices: half the memory traffic of int64
+    x1, y1 = (x0 + 1).clamp_(max=width - 1), (y0 + 1).clamp_(max=height - 1)
+    y0, y1 = y0.mul_(width), y1.mul_(width)
     out: list[torch.Tensor] = []  # per channel: contiguous 1-D sums are much faster
     for yy, xx, weight in (
-        (y0, x0, (1 - fx) * (1 - fy)),
-        (y0, x1, fx * (1 - fy)),
-        (y1, x0, (1 - fx) * fy),
-        (y1, x1, fx * fy),
+        (y0, x0, gx.mul(gy)),
+        (y0, x1, fx.mul(gy)),
+        (y1, x0, gx.mul_(fy)),
+        (y1, x1, fx.mul_(fy)),
     ):
-        texel = packed.index_select(0, yy * width + xx)
+        index = yy + xx
         for c in range(3):
-            value = ((texel >> (8 * c)).bitwise_and_(255) if c else texel & 255).float()
+            value = planes[c].index_select(0, index)
             if len(out) < 3:
                 out.append(value.mul_(weight))
             else:
@@ -114,13 +126,16 @@ def texture_colour(
     device = bary.device
     if scan.has_texture:
         uv = torch.tensor(scan.uv, device=device)
-        uv_faces = torch.tensor(scan.uv_faces, device=device)
-        uv_corners = [uv_faces[:, c].index_select(0, face_idx) for c in range(3)]
+        if scan.uv_faces is scan.faces:  # per-vertex UVs: the corners are the vertices
+            uv_corners = corners
+        else:
+            uv_faces = torch.tensor(scan.uv_faces, device=device)
+            uv_corners = [uv_faces[:, c].index_select(0, face_idx) for c in range(3)]
         texture = torch.tensor(scan.texture, device=device)
         if texture.ndim == 2:  # greyscale image
             texture = texture[..., None].expand(-1, -1, 3)
         texture = texture[..., :3].contiguous()
-        return sample_bilinear(texture, interpolate(uv, uv_corners, bary))
+        return _sample_columns(texture, *_blend(uv, uv_corners, bary))
     if scan.has_colors:
         colours = torch.tensor(scan.colors, device=device)
         return interpolate(colours, corners, bary).clamp(0, 1)

@@ -114,10 +114,28 @@ def _first_centre(c: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
     return first, last
 
 
+def _edges(
+    xs: list[torch.Tensor], ys: list[torch.Tensor], centre: tuple[torch.Tensor, torch.Tensor]
+) -> tuple[list[torch.Tensor], list[torch.Tensor], list[torch.Tensor]]:
+    """Edge values at pixel ``centre`` and their per-pixel steps along x and y, per edge.
+
+    Corners lie within 2 pixels of the centre (32 fixed-point steps), so every value is an
+    integer exact in float32. One pixel along x adds ``SUBPIXEL · step_x`` to an edge value.
+    """
+    px, py = centre
+    ox, oy = px * SUBPIXEL + _HALF, py * SUBPIXEL + _HALF
+    rx = [c - ox for c in xs]
+    ry = [c - oy for c in ys]
+    e = [torch.mul(rx[a], ry[b]).addcmul_(rx[b], ry[a], value=-1.0) for a, b in _EDGES]
+    step_x = [ry[a] - ry[b] for a, b in _EDGES]
+    step_y = [rx[b] - rx[a] for a, b in _EDGES]
+    return e, step_x, step_y
+
+
 def _scatter_centres(
     buf: _Buffer,
-    xs: list[torch.Tensor],
-    ys: list[torch.Tensor],
+    e: list[torch.Tensor],
+    steps: tuple[list[torch.Tensor], list[torch.Tensor]],
     far: list[torch.Tensor],
     centre: tuple[torch.Tensor, torch.Tensor],
     reject: torch.Tensor | None,
@@ -127,40 +145,35 @@ def _scatter_centres(
 ) -> None:
     """Test one pixel centre per triangle and scatter the keys of those that cover it.
 
-    ``centre`` is the pixel (column, row) to test; ``reject`` > 0 marks triangles not to draw.
-    Corners lie within 2 pixels of the centre (32 fixed-point steps), so every quantity is
-    an integer exact in float32. The top-left rule folds into one sign test per edge:
-    ``E·4096 + A·64 + B > 0`` holds exactly when E > 0, or E = 0 on a top (A = 0, B > 0) or
-    left (A > 0) edge. No boolean masks are built (they are slow on CPU): coverage becomes a
-    0/1 factor. ``base`` (float buffer offset of the view) and ``face_id`` (float64) broadcast
-    against the triangles viewed as ``shape``.
+    ``e`` are the edge values at ``centre`` (pixel column, row) and ``steps`` their steps (see
+    :func:`_edges`); ``reject`` > 0 marks triangles not to draw. The top-left rule folds into
+    one sign test per edge: ``E·4096 + A·64 + B > 0`` holds exactly when E > 0, or E = 0 on a
+    top (A = 0, B > 0) or left (A > 0) edge. No boolean masks are built (they are slow on
+    CPU): coverage becomes a 0/1 factor. ``e``, ``far``, ``centre``, ``base`` (float buffer
+    offset of the view) and ``face_id`` (float64) broadcast against triangles of ``shape``.
     """
     px, py = centre
-    ox, oy = px * SUBPIXEL + _HALF, py * SUBPIXEL + _HALF
-    rx = [c - ox for c in xs]
-    ry = [c - oy for c in ys]
-    e = [torch.mul(rx[a], ry[b]).addcmul_(rx[b], ry[a], value=-1.0) for a, b in _EDGES]
     area = e[0] + e[1] + e[2]  # twice the signed area
     sign = torch.sign(area)
     test = None
-    for i, (a, b) in enumerate(zip(_A, _B, strict=True)):
-        rule = torch.add(rx[b] - rx[a], ry[a] - ry[b], alpha=64.0).add_(e[i], alpha=4096.0)
+    for i, (coef_a, coef_b) in enumerate(zip(*steps, strict=True)):
+        rule = torch.add(torch.add(coef_b, coef_a, alpha=64.0), e[i], alpha=4096.0)
         rule = rule.mul_(sign)
         test = rule if test is None else torch.minimum(test, rule)
-    depth = e[0] * far[0]
+    depth = e[0] * far[0]  # exact e: the same float32 rounding as a direct evaluation
     depth = depth.addcmul_(e[1], far[1]).addcmul_(e[2], far[2]).div_(area)
     test = test.add_(depth - depth)  # NaN: an unusable corner or zero area
     if reject is not None:
-        test = test.sub_(reject.clamp(min=0).mul_(2.0**26))
-    drawn = test.clamp_(0, 1).nan_to_num_(0.0).double()  # test is an integer: drawn ⟺ ≥ 1
+        test = test.sub_(reject.clamp(min=0), alpha=2.0**26)
+    missing = test.clamp_(0, 1).nan_to_num_(0.0).sub_(1.0)  # test is an integer: drawn ⟺ ≥ 1
     depth = depth.clamp_(0, 1).nan_to_num_(0.0).double()
     key = depth.mul_(DEPTH_LEVELS - 1).floor_().mul_(2.0**FACE_BITS)
     key = key.view(shape).add_(face_id).view(-1)
-    key = key.add_(drawn.sub_(1.0), alpha=-(2.0**60)).long()  # not drawn: above _LAST_KEY
+    key = key.add_(missing.view(-1), alpha=-(2.0**60)).long()  # not drawn: above _LAST_KEY
     size, stride = buf.size, buf.stride
-    row = py.clamp(-1, size).add_(1).to(base.dtype)  # off-image pixels land in the margin
-    slot = row.mul_(stride).add_(px.clamp(-1, size).add_(1))
-    slot = slot.view(shape).add_(base).view(-1).long()
+    row = py.clamp(-1, size).to(base.dtype)  # off-image pixels land in the margin
+    slot = row.mul_(stride).add_(px.clamp(-1, size))
+    slot = slot.view(shape).add_(base + (stride + 1)).view(-1).long()
     buf.keys.scatter_reduce_(0, slot, key, reduce="amin")
 
 
@@ -178,30 +191,36 @@ def _draw_single(buf: _Buffer, pairs: _Pairs, n_views: int, n_faces: int) -> tor
     base = torch.arange(n_views, device=extra.device, dtype=dtype)[:, None] * plane
     face_id = torch.arange(n_faces, device=extra.device, dtype=torch.float64)
     centre = (first_x, first_y)
+    e, step_x, step_y = _edges(pairs.xs, pairs.ys, centre)
     _scatter_centres(
-        buf, pairs.xs, pairs.ys, pairs.far, centre, extra, base, face_id, (n_views, n_faces)
+        buf, e, (step_x, step_y), pairs.far, centre, extra, base, face_id, (n_views, n_faces)
     )
     return extra
 
 
 def _draw_twos(buf: _Buffer, pairs: _Pairs, keep: torch.Tensor, n_faces: int) -> None:
-    """Pairs whose box is at most 2 × 2 pixel centres: test all four in one pass."""
+    """Pairs whose box is at most 2 × 2 pixel centres: test all four in one pass.
+
+    Edge values at the first centre are stepped exactly to the other three (integers)."""
     n = len(keep)
     xs, ys, far = (_take(c, keep) for c in (pairs.xs, pairs.ys, pairs.far))
     first_x, _ = _first_centre(xs)
     first_y, _ = _first_centre(ys)
-    quad = torch.arange(4, device=keep.device)
+    e, step_x, step_y = _edges(xs, ys, (first_x, first_y))
+    dev = keep.device
+    qx = torch.tensor([0.0, 1.0, 0.0, 1.0], device=dev)[:, None]
+    qy = torch.tensor([0.0, 0.0, 1.0, 1.0], device=dev)[:, None]
+    e4 = [
+        (qx * (sx * SUBPIXEL)).addcmul_(qy, sy, value=float(SUBPIXEL)).add_(v)
+        for v, sx, sy in zip(e, step_x, step_y, strict=True)
+    ]
+    centre = (qx + first_x, qy + first_y)
     view = torch.div(keep, n_faces, rounding_mode="floor")
     plane = buf.stride * buf.stride
     dtype = torch.float32 if (int(view.max()) + 1) * plane < 2**24 else torch.float64
-    four = [c.repeat(4) for c in (*xs, *ys, *far)]
-    centre = (
-        first_x.repeat(4).view(4, n).add_((quad % 2)[:, None]).view(-1),
-        first_y.repeat(4).view(4, n).add_((quad // 2)[:, None]).view(-1),
-    )
     base = (view * plane).to(dtype)
     face_id = (keep - view * n_faces).double()
-    _scatter_centres(buf, four[:3], four[3:6], four[6:], centre, None, base, face_id, (4, n))
+    _scatter_centres(buf, e4, (step_x, step_y), far, centre, None, base, face_id, (4, n))
 
 
 @dataclass
@@ -314,18 +333,23 @@ def _draw_boxes(buf: _Buffer, pairs: _Pairs, extra: torch.Tensor, n_faces: int) 
     keep = torch.nonzero(extra > 0).squeeze(1)
     if not keep.numel():
         return
+    side = extra.index_select(0, keep).add_(1)
+    twos = keep[side == 2]  # unusable corners need no filter here: their tests are NaN
+    if twos.numel():
+        _draw_twos(buf, pairs, twos, n_faces)
+    rest = torch.nonzero(side > 2).squeeze(1)
+    if not rest.numel():
+        return
+    keep, side = keep.index_select(0, rest), side.index_select(0, rest)
     usable = pairs.far[0].index_select(0, keep)
     for f in pairs.far[1:]:
         usable = usable + f.index_select(0, keep)
-    keep = keep[usable == usable]
-    side = extra.index_select(0, keep) + 1
+    usable = usable == usable
+    keep, side = keep[usable], side[usable]
     code = torch.bucketize(side, torch.tensor(SMALL_BOXES, device=side.device, dtype=side.dtype))
     for index, bucket in enumerate((*SMALL_BOXES, None)):
         part = keep[code == index]
         if not part.numel():
-            continue
-        if bucket == 2:
-            _draw_twos(buf, pairs, part, n_faces)
             continue
         dtype = torch.float64 if bucket is None else torch.float32
         st = _setup(buf, pairs, part, n_faces, dtype)
@@ -371,13 +395,15 @@ def _barycentrics(face, flat, pairs: _Pairs, inv_w, n_faces: int, size: int) -> 
     """Perspective-correct barycentrics ``(K, 3)`` of each covered pixel centre in its face."""
     if flat.numel() == 0:
         return torch.zeros((0, 3), dtype=torch.float32, device=face.device)
-    flat_f = flat.double()  # exact, and floor of an exact quotient is exact
+    # exact: integer quotients of values below 2**24 floor correctly in float32
+    dtype = torch.float32 if face.numel() < 2**24 else torch.float64
+    flat_f = flat.to(dtype)
     plane = float(size * size)
     view = flat_f.div(plane).floor_()
-    pix = flat_f.sub(view, alpha=plane)
+    pix = flat_f.sub_(view, alpha=plane)
     py = pix.div(size).floor_()
     px = pix.sub_(py, alpha=float(size))
-    row = view.mul_(n_faces).add_(face.reshape(-1).index_select(0, flat)).long()  # into V * F
+    row = view.long().mul_(n_faces).add_(face.reshape(-1).index_select(0, flat))  # into V * F
     cx = px.float().mul_(SUBPIXEL).add_(_HALF)
     cy = py.float().mul_(SUBPIXEL).add_(_HALF)
     rx = [c - cx for c in _take(pairs.xs, row)]
@@ -391,4 +417,7 @@ def _barycentrics(face, flat, pairs: _Pairs, inv_w, n_faces: int, size: int) -> 
             for v, c in zip(lam, pairs.corners, strict=True)
         ]
     total = lam[0] + lam[1] + lam[2]  # same sign as the area, never 0 for a kept face
-    return torch.stack(lam, dim=1).div_(total[:, None])
+    bary = torch.empty((len(total), 3), device=total.device)
+    for i, v in enumerate(lam):
+        torch.div(v, total, out=bary[:, i])
+    return bary
