@@ -17,6 +17,7 @@ import numpy as np
 
 from affectvlm.config import ConfigError, from_dict, to_dict
 from affectvlm.data.config import ProtocolConfig
+from affectvlm.errors import PathError
 from affectvlm.fileio import atomic_write_json
 
 FOLDS_FORMAT = "affectvlm-folds"
@@ -24,16 +25,8 @@ FOLDS_VERSION = 1
 PARTS: tuple[str, ...] = ("train", "val", "test")
 
 
-class FoldsError(ValueError):
+class FoldsError(PathError, ValueError):
     """A fold file or fold request that cannot be used; names the file (if any) and the fault."""
-
-    def __init__(self, path: str | Path | None, reason: str) -> None:
-        self.path = Path(path) if path is not None else None
-        self.reason = reason
-        super().__init__(f"{self.path}: {reason}" if self.path else reason)
-
-    def __reduce__(self):
-        return (type(self), (self.path, self.reason))
 
 
 @dataclass

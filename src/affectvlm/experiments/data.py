@@ -12,16 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from affectvlm.errors import PathError
 from affectvlm.io.layouts import SampleRecord
 
 
-class ExperimentError(RuntimeError):
+class ExperimentError(PathError, RuntimeError):
     """A study that cannot run; names the file or folder and the fault."""
-
-    def __init__(self, path: str | Path | None, reason: str) -> None:
-        self.path = None if path is None else Path(path)
-        self.reason = reason
-        super().__init__(f"{self.path}: {reason}" if self.path else reason)
 
 
 @dataclass

@@ -2,16 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from affectvlm.errors import PathError
 
 
-class InferenceError(RuntimeError):
+class InferenceError(PathError, RuntimeError):
     """A checkpoint or input that cannot be used for prediction; names the path and the fault."""
-
-    def __init__(self, path: str | Path, reason: str) -> None:
-        self.path = Path(path)
-        self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
-
-    def __reduce__(self):  # keep picklable for worker processes
-        return (type(self), (self.path, self.reason))

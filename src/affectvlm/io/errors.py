@@ -2,16 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from affectvlm.errors import PathError
 
 
-class ScanFormatError(ValueError):
+class ScanFormatError(PathError, ValueError):
     """A scan, landmark or sequence file that cannot be read; names the file and the fault."""
-
-    def __init__(self, path: str | Path, reason: str) -> None:
-        self.path = Path(path)
-        self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
-
-    def __reduce__(self):  # keep picklable for worker processes
-        return (type(self), (self.path, self.reason))

@@ -18,19 +18,15 @@ from typing import Any
 import numpy as np
 import torch
 
+from affectvlm.errors import PathError
 from affectvlm.fileio import atomic_write_bytes
 
 IGNORED_ON_RESUME: tuple[str, ...] = ("data.workers", "progress")
 """Config keys that may change between a run and its resume (they cannot change results)."""
 
 
-class CheckpointError(RuntimeError):
+class CheckpointError(PathError, RuntimeError):
     """A checkpoint that cannot be used: unreadable, or made with a different config."""
-
-    def __init__(self, path: str | Path, reason: str) -> None:
-        self.path = Path(path)
-        self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
 
 
 def rng_state() -> dict[str, Any]:

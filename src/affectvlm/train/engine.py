@@ -18,6 +18,7 @@ import torch
 
 from affectvlm.config import to_dict
 from affectvlm.device import resolve_device
+from affectvlm.errors import PathError
 from affectvlm.eval.metrics import classification_metrics
 from affectvlm.fileio import atomic_write_json
 from affectvlm.model.optim import param_groups
@@ -54,13 +55,8 @@ from affectvlm.train.run import (
 )
 
 
-class TrainError(RuntimeError):
+class TrainError(PathError, RuntimeError):
     """A training run that cannot start or continue; names the run folder and the fault."""
-
-    def __init__(self, path: str | Path, reason: str) -> None:
-        self.path = Path(path)
-        self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
 
 
 @dataclass

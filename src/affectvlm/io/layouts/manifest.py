@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterable
 from pathlib import Path
 
+from affectvlm.errors import PathError
 from affectvlm.fileio import atomic_write_text
 from affectvlm.io.layouts.record import (
     MANIFEST_COLUMNS,
@@ -17,16 +18,8 @@ from affectvlm.io.layouts.record import (
 )
 
 
-class ManifestError(ValueError):
+class ManifestError(PathError, ValueError):
     """A manifest or metadata CSV that cannot be used; names the file and the fault."""
-
-    def __init__(self, path: str | Path, reason: str) -> None:
-        self.path = Path(path)
-        self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
-
-    def __reduce__(self):
-        return (type(self), (self.path, self.reason))
 
 
 def write_manifest(path: str | Path, records: Iterable[SampleRecord]) -> Path:
