@@ -219,18 +219,9 @@ def _train_fold(
         log["samples_per_s"] = stats.samples * info.world_size / max(stats.seconds, 1e-9)
         log["data_wait_share"] = stats.data_wait_share
         if len(val_set):
-            embeds = class_embeddings(model, bank, data.class_names)
-            _, y, p = predict(
-                model,
-                val_loader,
-                embeds,
-                device=device,
-                precision=config.precision,
-                info=info,
-                show_progress=show,
-                description="val",
+            _, _, _, val = _evaluate(
+                model, bank, val_loader, data, config, device, info, show, "val"
             )
-            val = classification_metrics(y, p, data.class_names)
             log["val_accuracy"], log["val_macro_f1"] = val.accuracy, val.macro_f1
             score = log[select]
         else:
@@ -285,6 +276,23 @@ def _format_log(log: dict[str, Any]) -> str:
     )
 
 
+def _evaluate(model, bank, loader, data, config, device, info, show, description):
+    """Fused-logit predictions of one evaluation part against the ensembled class prompts:
+    ``(indices, labels, predictions, metrics)``."""
+    embeds = class_embeddings(model, bank, data.class_names)
+    indices, y, p = predict(
+        model,
+        loader,
+        embeds,
+        device=device,
+        precision=config.precision,
+        info=info,
+        show_progress=show,
+        description=description,
+    )
+    return indices, y, p, classification_metrics(y, p, data.class_names)
+
+
 def _test_selected(config, data, fold, paths, device, info, state, show, logger) -> FoldResult:
     """Evaluate the test subjects once, with the weights selected on validation."""
     from affectvlm.eval.groups import prediction_rows
@@ -295,18 +303,9 @@ def _test_selected(config, data, fold, paths, device, info, state, show, logger)
     bank = best.prompt_bank
     test_set = make_dataset(config, data, "test", best, bank, training=False)
     test_loader, _ = build_loader(config, test_set, info, training=False)
-    embeds = class_embeddings(best, bank, data.class_names)
-    indices, y, p = predict(
-        best,
-        test_loader,
-        embeds,
-        device=device,
-        precision=config.precision,
-        info=info,
-        show_progress=show,
-        description="test",
+    indices, y, p, test = _evaluate(
+        best, bank, test_loader, data, config, device, info, show, "test"
     )
-    test = classification_metrics(y, p, data.class_names)
     best_log = next(h for h in state["history"] if h["epoch"] == state["best_epoch"])
     val = {k[4:]: v for k, v in best_log.items() if k.startswith("val_")}
     result = FoldResult(
