@@ -1,7 +1,10 @@
 """Two gloo CPU processes must give the single-process loss and gradients on the full batch."""
 
+import gc
 import socket
+import time
 
+import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
@@ -10,6 +13,7 @@ from torch import nn
 from affectvlm.losses import AffectVLMLoss, LossConfig
 
 N, V, D_IN, D = 8, 3, 6, 4
+JOIN_TIMEOUT_S = 120
 
 
 class _Heads(nn.Module):
@@ -52,8 +56,23 @@ def _worker(rank, world, port, result_path):
             grads = {n: p.grad.clone() for n, p in model.module.named_parameters()}
             grads["alpha_raw"] = loss_fn.mc.alpha_raw.grad.clone()
             torch.save({"total": out.total.detach(), "grads": grads}, result_path)
+        del model, out  # the DDP reducer holds the process group: drop it first
     finally:
+        gc.collect()
+        dist.barrier()
         dist.destroy_process_group()
+
+
+def _spawn_bounded(fn, args, nprocs, timeout_s):
+    """``mp.spawn`` whose join gives up after ``timeout_s`` and kills what is left."""
+    ctx = mp.spawn(fn, args=args, nprocs=nprocs, join=False)
+    deadline = time.monotonic() + timeout_s
+    while not ctx.join(timeout=1):
+        if time.monotonic() > deadline:
+            for proc in ctx.processes:
+                if proc.is_alive():
+                    proc.kill()
+            pytest.fail(f"{nprocs}-process run did not finish within {timeout_s} s")
 
 
 def _free_port():
@@ -64,7 +83,7 @@ def _free_port():
 
 def test_two_process_loss_and_gradients_equal_single_process_on_full_batch(tmp_path):
     result = tmp_path / "rank0.pt"
-    mp.spawn(_worker, args=(2, _free_port(), str(result)), nprocs=2, join=True)
+    _spawn_bounded(_worker, (2, _free_port(), str(result)), 2, JOIN_TIMEOUT_S)
     got = torch.load(result)
 
     model, loss_fn = _Heads(), AffectVLMLoss(LossConfig(mining="all"))

@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from synthetic import PatternCache, make_foldset, make_records, tiny_config
 
 import affectvlm.fileio as fileio
+from affectvlm.train import distributed
 from affectvlm.train.cv import run_folds
 
 out, log_dir = Path(sys.argv[1]), Path(sys.argv[2])
@@ -28,14 +29,17 @@ def recording_write(path, write):
 
 fileio.atomic_write = recording_write
 records = make_records()
-result = run_folds(
-    tiny_config(epochs=2),
-    records,
-    make_foldset(records),
-    out,
-    "cpu",
-    fold_indices=[0],
-    cache=PatternCache(records),
-)
+try:
+    result = run_folds(
+        tiny_config(epochs=2),
+        records,
+        make_foldset(records),
+        out,
+        "cpu",
+        fold_indices=[0],
+        cache=PatternCache(records),
+    )
+finally:
+    distributed.shutdown()
 with open(log_dir / f"done_rank{rank}.txt", "w") as fh:
     fh.write(f"{result.folds[0].test_metrics['accuracy']}\n")

@@ -7,6 +7,7 @@ and saves (:attr:`DistInfo.is_main`).
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -60,9 +61,25 @@ def init_distributed(device: torch.device) -> DistInfo:
     return info
 
 
-def shutdown() -> None:
+def settle() -> None:
+    """Collect dropped DDP wrappers and wait for every rank's outstanding work.
+
+    A ``DistributedDataParallel`` reducer keeps a reference to the process group; if it is
+    freed after ``destroy_process_group()`` (or at interpreter exit), gloo joins its worker
+    threads while this thread holds the GIL and a worker waits for the GIL to free a work
+    object: a deadlock, or ``std::terminate`` (SIGABRT). Drop the wrapper, then call this.
+    """
+    gc.collect()
     if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+
+
+def shutdown() -> None:
+    """Leave the process group deterministically: settle, then destroy it."""
+    if dist.is_available() and dist.is_initialized():
+        settle()
         dist.destroy_process_group()
+        gc.collect()
 
 
 def barrier() -> None:

@@ -36,6 +36,7 @@ from affectvlm.train.distributed import (
     barrier,
     detect,
     init_distributed,
+    settle,
     wrap_ddp,
 )
 from affectvlm.train.loop import (
@@ -242,7 +243,8 @@ def _train_fold(
         if callback is not None:
             callback(epoch, log)
 
-    barrier()
+    del ddp_step  # the DDP reducer must go before the process group does
+    settle()
     return _test_selected(config, data, fold, paths, device, info, state, show, logger)
 
 
