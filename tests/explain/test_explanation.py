@@ -23,7 +23,7 @@ def test_explain_reports_probabilities_contributions_and_maps_for_the_target():
     assert e.probabilities.sum() == pytest.approx(1.0, abs=1e-5)
     assert e.target == int(np.argmax(e.probabilities)) and e.target_label == LABELS[e.target]
     assert e.saliency.shape == (3, 32, 32)
-    assert sum(e.contributions.share) == pytest.approx(e.contributions.fused_logit, abs=1e-5)
+    assert sum(e.contributions.share) == pytest.approx(e.contributions.fused_score, abs=1e-5)
     by_name = explain(model, views, class_embeddings(), LABELS, target="surprise")
     assert by_name.target == 2 and by_name.contributions.target == 2
     with pytest.raises(ValueError, match="not one of"):

@@ -77,7 +77,7 @@ def test_predict_explain_writes_overlays_contributions_and_mesh(tiny_run, inputs
     data = json.loads((out / "000_F0001_HA04WH_F3D.json").read_text())
     assert data["target"] == rows[0]["label"] and data["source"] == str(face)
     assert sum(data["contributions"]["share"]) == pytest.approx(
-        data["contributions"]["fused_logit"], abs=1e-4
+        data["contributions"]["fused_score"], abs=1e-4
     )
     prompt = json.loads((out / "000_F0001_HA04WH_F3D_prompt.json").read_text())
     assert prompt["target"] == "a smiling face"

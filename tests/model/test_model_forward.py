@@ -6,6 +6,7 @@ import torch
 from affectvlm import EMOTIONS
 from affectvlm.losses import AffectVLMLoss
 from affectvlm.model import AffectVLM, model_preset, param_groups
+from affectvlm.model.fusion import mean_probability_logits
 from affectvlm.model.towers import Towers
 
 
@@ -52,7 +53,7 @@ def test_images_are_resized_and_uint8_is_accepted(tiny):
     assert torch.allclose(a, b, atol=1e-6)
 
 
-@pytest.mark.parametrize("fusion", ["mean", "logits", "learned"])
+@pytest.mark.parametrize("fusion", ["probs", "mean", "logits", "learned"])
 def test_fusion_variants_have_consistent_per_view_and_fused_scores(tiny, fusion):
     model = _variant(tiny, fusion=fusion)
     text = model.class_text_embeddings(None, EMOTIONS)
@@ -61,21 +62,25 @@ def test_fusion_variants_have_consistent_per_view_and_fused_scores(tiny, fusion)
     assert out.text_embeds.shape == (7, 64)
     scale = model.scale()
     assert torch.allclose(out.view_logits, scale * out.view_embeds @ text.t(), atol=1e-5)
-    if fusion == "logits":
+    if fusion == "probs":
+        want = out.view_logits.softmax(dim=-1).mean(dim=1)
+        assert torch.allclose(out.logits.softmax(dim=-1), want, atol=1e-5)
+        assert torch.allclose(out.logits.exp().sum(dim=-1), torch.ones(2), atol=1e-5)
+    elif fusion == "logits":
         assert torch.allclose(out.logits, out.view_logits.mean(dim=1), atol=1e-5)
     else:
         assert torch.allclose(out.logits, scale * out.fused_embed @ text.t(), atol=1e-5)
     # identical views: every view scores like the fused prediction
     same = _images(v=1).expand(2, 3, 3, 64, 64)
     out = model(same, text)
-    assert torch.allclose(out.logits, out.view_logits[:, 0], atol=1e-4)
+    assert torch.allclose(out.logits.softmax(-1), out.view_logits[:, 0].softmax(-1), atol=1e-5)
 
 
 def test_learned_fusion_starts_uniform_and_can_select_a_view(tiny):
     text = tiny.class_text_embeddings(None, EMOTIONS)
-    learned = _variant(tiny, fusion="learned")
+    learned, mean = _variant(tiny, fusion="learned"), _variant(tiny, fusion="mean")
     images = _images()
-    assert torch.allclose(learned(images, text).logits, tiny(images, text).logits, atol=1e-5)
+    assert torch.allclose(learned(images, text).logits, mean(images, text).logits, atol=1e-5)
     with torch.no_grad():
         learned.fusion.view_logits.copy_(torch.tensor([30.0, -30.0, -30.0]))
     out = learned(images, text)
@@ -97,6 +102,31 @@ def test_4d_input_pools_frames_and_ignores_masked_padding(tiny, pooling):
     mask = torch.tensor([[True, True, False, False]] * 2)
     pooled = model.encode_images(padded, frame_mask=mask).view_embeds
     assert torch.allclose(short, pooled, atol=1e-5)
+
+
+def test_probability_fusion_never_gives_a_class_more_than_its_best_view():
+    # Views that disagree strongly: the mean embedding can land on a third class; the
+    # fused probabilities stay within each class's per-view range.
+    view_logits = torch.tensor([[[9.0, 8.5, 0.0], [0.0, 8.5, 9.0], [9.0, 0.0, 8.5]]])
+    fused = mean_probability_logits(view_logits, dim=1).softmax(dim=-1)[0]
+    per_view = view_logits[0].softmax(dim=-1)
+    assert torch.all(fused <= per_view.max(dim=0).values + 1e-6)
+    assert torch.all(fused >= per_view.min(dim=0).values - 1e-6)
+    assert int(fused.argmax()) in per_view.argmax(dim=-1).tolist()
+
+
+def test_4d_probability_fusion_pools_frame_probabilities_and_ignores_padding(tiny):
+    model = _variant(tiny, fusion="probs")
+    text = model.class_text_embeddings(None, EMOTIONS)
+    g = torch.Generator().manual_seed(3)
+    seq = torch.rand(1, 3, 3, 3, 64, 64, generator=g)
+    out = model(seq, text)
+    frames = torch.stack([model(seq[:, t], text).view_logits for t in range(3)], dim=1)
+    want = frames.softmax(dim=-1).mean(dim=(1, 2))
+    assert torch.allclose(out.logits.softmax(dim=-1), want, atol=1e-5)
+    padded = torch.cat([seq, torch.rand(1, 2, 3, 3, 64, 64, generator=g)], dim=1)
+    mask = torch.tensor([[True, True, True, False, False]])
+    assert torch.allclose(model(padded, text, frame_mask=mask).logits, out.logits, atol=1e-5)
 
 
 def test_class_text_embeddings_are_the_renormalised_prompt_mean(tiny):

@@ -22,11 +22,33 @@ def _sequence(n: int = 40, moving: tuple[int, int] = (15, 30), vertex_counts=Non
     return ScanSequence(frames=frames)
 
 
-def test_expressive_sampling_picks_frames_inside_the_moving_segment():
+def _rotation(yaw_deg: float, pitch_deg: float) -> np.ndarray:
+    y, p = np.radians(yaw_deg), np.radians(pitch_deg)
+    ry = np.array([[np.cos(y), 0, np.sin(y)], [0, 1, 0], [-np.sin(y), 0, np.cos(y)]])
+    rx = np.array([[1, 0, 0], [0, np.cos(p), -np.sin(p)], [0, np.sin(p), np.cos(p)]])
+    return ry @ rx
+
+
+def test_expressive_sampling_picks_frames_where_the_expression_is_held():
     indices = sample_frames(_sequence(), 5, "expressive")
     assert len(indices) == 5 and indices == sorted(indices)
-    assert all(14 <= i <= 30 for i in indices)
+    assert all(i >= 23 for i in indices)  # at least half the bump's full height
     assert indices[-1] - indices[0] >= 8  # spread over the segment, not one frame
+
+
+def test_expressive_sampling_ignores_head_motion_in_the_neutral_frames():
+    # neutral, turning head (frames 0-9 and 20-29), expression held still at apex (10-19)
+    base = bumped_face(n=10)
+    frames = []
+    for t in range(30):
+        vertices = base.vertices.astype(np.float64).copy()
+        if 10 <= t < 20:
+            vertices[:, 2] += 12.0 * np.exp(-(vertices[:, 0] ** 2) / 800.0)
+        else:
+            vertices = vertices @ _rotation(2.0 * (t % 10), 1.0 * (t % 7)).T + [0.5 * t, 0, 0]
+        frames.append(Scan(vertices=vertices.astype(np.float32), faces=base.faces))
+    indices = sample_frames(ScanSequence(frames=frames), 4, "expressive")
+    assert all(10 <= i < 20 for i in indices), indices
 
 
 def test_uniform_sampling_spans_the_whole_sequence():

@@ -52,7 +52,7 @@ def contribution_table(explanation: Explanation) -> pd.DataFrame:
     table = pd.DataFrame(
         {
             "share of score": np.round(c.relative, 3),
-            "logit share": np.round(c.share, 3),
+            f"{c.score_kind} share": np.round(c.share, 3),
         },
         index=pd.Index(c.view_names, name="view"),
     )

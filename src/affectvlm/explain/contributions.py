@@ -2,11 +2,13 @@
 
 Two measures, both for one text row (a class, or a free-text prompt):
 
-``share`` — an exact additive split of the fused logit ``s`` into per-view terms that sum
-to ``s``. With ``logits`` fusion ``s = mean_v z_v`` (``z_v`` the view's own logit), so view
-``v`` contributes ``z_v / V``. With ``mean``/``learned`` fusion the fused embedding is
-``u / |u|`` with ``u = sum_v w_v e_v`` (``w`` the fusion weights, uniform for ``mean``), so
-``s = scale * sum_v w_v (e_v . t) / |u|`` and view ``v`` contributes
+``share`` — an exact additive split of the fused score ``s`` into per-view terms that sum
+to ``s``. With ``probs`` fusion ``s`` is the fused probability ``mean_v p_v`` and view ``v``
+contributes ``p_v / V`` (``score_kind`` "probability"); otherwise ``s`` is the fused logit
+(``score_kind`` "logit"). With ``logits`` fusion ``s = mean_v z_v`` (``z_v`` the view's own
+logit), so view ``v`` contributes ``z_v / V``. With ``mean``/``learned`` fusion the fused
+embedding is ``u / |u|`` with ``u = sum_v w_v e_v`` (``w`` the fusion weights, uniform for
+``mean``), so ``s = scale * sum_v w_v (e_v . t) / |u|`` and view ``v`` contributes
 ``scale * w_v (e_v . t) / |u|``. For 4D input ``e_v`` is the view's temporally pooled
 embedding. ``relative`` is each share over the sum of absolute shares.
 
@@ -23,6 +25,8 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from affectvlm.model.fusion import mean_probability_logits
+
 
 @dataclass
 class ViewContributions:
@@ -30,8 +34,9 @@ class ViewContributions:
 
     view_names: list[str]
     target: int
-    fused_logit: float
-    share: list[float]  # sums to fused_logit
+    fused_score: float  # the fused probability (probs fusion) or logit (other modes)
+    score_kind: str  # "probability" or "logit"
+    share: list[float]  # sums to fused_score
     relative: list[float]  # share / sum(|share|)
     leave_one_out: list[float] | None  # probability drop when the view is left out
     fusion: str
@@ -50,6 +55,8 @@ def _fused_from(
 ) -> torch.Tensor:
     """Fused logits ``(C,)`` of one sample from its views ``(V, D)``/``(V, C)``, as
     :class:`affectvlm.model.fusion.ViewFusion` computes them."""
+    if mode == "probs":
+        return mean_probability_logits(view_logits, dim=0)
     if mode == "logits":
         return view_logits.mean(dim=0)
     w = weights / weights.sum()
@@ -68,12 +75,19 @@ def contributions_from_output(
     scale = output.logit_scale.detach().float()
     n_views = view_embeds.shape[0]
     weights = fusion.weights(n_views, view_embeds.device).float()
-    if fusion.mode == "logits":
+    fused = float(output.logits[0, target].detach().float())
+    kind = "logit"
+    if fusion.mode == "probs":
+        share = torch.softmax(view_logits, dim=-1)[:, target] / n_views
+        fused, kind = (
+            float(torch.softmax(output.logits[0].detach().float(), -1)[target]),
+            "probability",
+        )
+    elif fusion.mode == "logits":
         share = view_logits[:, target] / n_views
     else:
         u = (view_embeds * weights[:, None]).sum(dim=0)
         share = scale * weights * (view_embeds @ text[target]) / u.norm().clamp_min(1e-12)
-    fused = float(output.logits[0, target].detach().float())
     total = float(share.abs().sum())
     loo = None
     if n_views > 1:
@@ -91,7 +105,8 @@ def contributions_from_output(
     return ViewContributions(
         view_names=list(names),
         target=int(target),
-        fused_logit=fused,
+        fused_score=fused,
+        score_kind=kind,
         share=[float(s) for s in share],
         relative=[float(s) / total if total > 0 else 0.0 for s in share],
         leave_one_out=loo,

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from affectvlm.model.config import ModelConfig
-from affectvlm.model.fusion import ViewFusion
+from affectvlm.model.fusion import ViewFusion, mean_probability_logits
 from affectvlm.model.outputs import AffectVLMOutput, ImageEncoding
 from affectvlm.model.temporal import TemporalPooling
 from affectvlm.model.towers import Towers, build_towers
@@ -158,11 +158,21 @@ class AffectVLM(nn.Module):
         text_embeds: torch.Tensor,
         frame_mask: torch.Tensor | None = None,
     ) -> AffectVLMOutput:
-        """Score images against normalised ``text_embeds (C, D)``, per view and fused."""
+        """Score images against normalised ``text_embeds (C, D)``, per view and fused.
+
+        For 4D input under ``probs`` fusion each view's probabilities are the temporal
+        pooling weights' mean of its frames' own probabilities (so a sequence, like a view,
+        can only be given a class its frames support), then fused over views.
+        """
         enc = self.encode_images(images, frame_mask)
         text_embeds = text_embeds.to(enc.view_embeds.dtype)
         scale = self.scale()
-        view_logits = scale * enc.view_embeds @ text_embeds.t()
+        if enc.frame_embeds is not None and self.fusion.mode == "probs":
+            frame_logits = scale * enc.frame_embeds @ text_embeds.t()  # (B, T, V, C)
+            weights = self.temporal.frame_weights(enc.frame_embeds, frame_mask)
+            view_logits = mean_probability_logits(frame_logits, dim=1, weights=weights)
+        else:
+            view_logits = scale * enc.view_embeds @ text_embeds.t()
         logits = self.fusion.fuse_logits(enc.fused_embed, view_logits, text_embeds, scale)
         return AffectVLMOutput(
             view_embeds=enc.view_embeds,

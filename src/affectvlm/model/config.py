@@ -21,14 +21,24 @@ CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 
 @dataclass
 class VisionTowerConfig:
-    """Size of a randomly initialised CLIP ViT (ignored when ``pretrained`` is set)."""
+    """Size of a randomly initialised vision tower (ignored when ``pretrained`` is set).
 
+    ``kind = "vit"``: a CLIP ViT (``patch_size``, ``hidden_size``, ``num_layers``,
+    ``num_heads``, ``intermediate_size``). ``kind = "resnet"``: CLIP's modified ResNet
+    (``width``, ``layers`` blocks per stage, ``num_heads`` of the attention pool,
+    ``hidden_size`` its output size; ``image_size`` a multiple of 32), see
+    :mod:`affectvlm.model.resnet`.
+    """
+
+    kind: Literal["vit", "resnet"] = "vit"
     image_size: int = 64
     patch_size: int = 16
     hidden_size: int = 64
     num_layers: int = 2
     num_heads: int = 2
     intermediate_size: int = 256
+    width: int = 64
+    layers: list[int] = field(default_factory=lambda: [3, 4, 6, 3])
 
 
 @dataclass
@@ -70,7 +80,7 @@ class ModelConfig:
     vision: VisionTowerConfig = field(default_factory=VisionTowerConfig)
     text: TextTowerConfig = field(default_factory=TextTowerConfig)
     num_views: int = 3
-    fusion: Literal["mean", "logits", "learned"] = "mean"
+    fusion: Literal["probs", "mean", "logits", "learned"] = "probs"
     temporal_pooling: Literal["mean", "attention"] = "mean"
     init_temperature: float = 0.07
     max_logit_scale: float = 100.0

@@ -1,4 +1,5 @@
-"""The vision and text towers: transformers encoders plus a linear head into the joint space.
+"""The vision and text towers: encoders (transformers, or the conv encoder of
+:mod:`affectvlm.model.resnet`) plus a linear head into the joint space.
 
 Each tower keeps its backbone in ``.encoder`` and its head in ``.proj`` so that parameter
 groups and freezing can tell them apart. transformers is imported inside functions: nothing
@@ -14,6 +15,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from affectvlm.model import resnet
 from affectvlm.model.config import ModelConfig
 from affectvlm.model.errors import ModelLoadError
 from affectvlm.text.tokenization import (
@@ -31,7 +33,8 @@ _OFFLINE_HINT = (
 
 
 class VisionTower(nn.Module):
-    """CLIP ViT: normalised images ``(N, 3, S, S)`` → unnormalised embeddings ``(N, D)``."""
+    """CLIP ViT or modified ResNet: normalised images ``(N, 3, S, S)`` → unnormalised
+    embeddings ``(N, D)``."""
 
     def __init__(self, encoder: nn.Module, proj: nn.Linear) -> None:
         super().__init__()
@@ -114,10 +117,19 @@ class Towers:
 
 
 def _encoder_from_dict(config: dict[str, Any]) -> nn.Module:
+    if config.get("model_type") == resnet.MODEL_TYPE:
+        return resnet.ConvEncoder(resnet.ConvEncoderConfig.from_dict(config))
     from transformers import AutoConfig, AutoModel
 
     config = {k: v for k, v in config.items() if k not in ("architectures", "_name_or_path")}
     return AutoModel.from_config(AutoConfig.for_model(**config))
+
+
+def _pooled_dim(encoder: nn.Module) -> int:
+    """Size of ``encoder(...).pooler_output`` (the tower head's input)."""
+    if isinstance(encoder, resnet.ConvEncoder):
+        return encoder.config.output_dim
+    return int(encoder.config.hidden_size)
 
 
 def _end_token(tokenizer: Any) -> int:
@@ -125,9 +137,19 @@ def _end_token(tokenizer: Any) -> int:
 
 
 def _random_vision(cfg: ModelConfig) -> VisionTower:
+    v = cfg.vision
+    if v.kind == "resnet":
+        conv = resnet.ConvEncoderConfig(
+            image_size=v.image_size,
+            width=v.width,
+            layers=list(v.layers),
+            heads=v.num_heads,
+            output_dim=v.hidden_size,
+        )
+        encoder = resnet.ConvEncoder(conv)
+        return VisionTower(encoder, nn.Linear(conv.output_dim, cfg.embed_dim, bias=False))
     from transformers import CLIPVisionConfig, CLIPVisionModel
 
-    v = cfg.vision
     hf = CLIPVisionConfig(
         hidden_size=v.hidden_size,
         intermediate_size=v.intermediate_size,
@@ -244,7 +266,7 @@ def towers_from_saved(
     if text_pooling == "eos":
         check_eos_pooling(tokenizer, text_encoder.config.eos_token_id, tokenizer_dir)
     vision = VisionTower(
-        vision_encoder, nn.Linear(vision_encoder.config.hidden_size, embed_dim, bias=False)
+        vision_encoder, nn.Linear(_pooled_dim(vision_encoder), embed_dim, bias=False)
     )
     text_proj = nn.Linear(text_encoder.config.hidden_size, embed_dim, bias=False)
     text = TextTower(text_encoder, text_proj, tokenizer, max_length, text_pooling)

@@ -1,5 +1,12 @@
 """4D sequences: pick K frames (uniformly, or around the expressive segment) and render them,
-or collapse them into one "dynamic image" per view by approximate rank pooling."""
+or collapse them into one "dynamic image" per view by approximate rank pooling.
+
+The expressive segment is found from geometry: every frame is aligned rigidly to the first
+(Kabsch), and its remaining mean vertex displacement measures how far the face has deformed
+from its starting (neutral) state. The run of frames around the peak that come within 70 %
+of it (measured from the noise floor) is the apex; head turns and nods, which move every
+vertex rigidly, do not count.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +18,12 @@ from affectvlm.render.camera import normalise
 from affectvlm.render.config import RenderConfig
 from affectvlm.render.views import RenderedViews, render_views
 
-MOTION_QUANTILES = (0.1, 0.9)
-"""The expressive segment spans the frames between these quantiles of cumulative motion."""
+EXPRESSIVE_SHARE = 0.7
+"""A frame is expressive when its non-rigid displacement is at least this share of the way
+from the noise floor (the 10th percentile over frames) to the peak."""
+
+ALIGN_POINTS = 4000
+"""Vertices (an even stride over the mesh) used to align each frame to the first."""
 
 
 def uniform_indices(n_frames: int, k: int) -> list[int]:
@@ -22,46 +33,74 @@ def uniform_indices(n_frames: int, k: int) -> list[int]:
     return [round(float(i)) for i in np.linspace(0, n_frames - 1, k)]
 
 
-def frame_motion(sequence: ScanSequence) -> np.ndarray | None:
-    """Mean per-vertex displacement between consecutive frames, ``(T - 1,)`` in mm.
+def rigid_residual(reference: np.ndarray, points: np.ndarray) -> float:
+    """Mean distance (mm) between ``points`` and ``reference`` (corresponding rows) after the
+    rotation and translation that best align them (Kabsch); non-finite rows are left out."""
+    keep = np.isfinite(reference).all(axis=1) & np.isfinite(points).all(axis=1)
+    if keep.sum() < 3:
+        return 0.0
+    a = reference[keep].astype(np.float64)
+    b = points[keep].astype(np.float64)
+    a_mean, b_mean = a.mean(axis=0), b.mean(axis=0)
+    u, _, vt = np.linalg.svd((b - b_mean).T @ (a - a_mean))
+    d = np.sign(np.linalg.det(u @ vt))
+    rotation = u @ np.diag([1.0, 1.0, d]) @ vt  # maps b onto a: (b - b_mean) @ rotation
+    aligned = (b - b_mean) @ rotation + a_mean
+    return float(np.linalg.norm(aligned - a, axis=1).mean())
 
-    Returns ``None`` when frames do not share one vertex count (no correspondence).
+
+def expression_displacement(sequence: ScanSequence) -> np.ndarray | None:
+    """Non-rigid displacement of every frame from the first, ``(T,)`` in mm.
+
+    Each frame is rigidly aligned to the first (head rotation and translation removed), so
+    what remains is the face deforming: the expression. Returns ``None`` when frames do not
+    share one vertex count (no correspondence).
     """
-    motion, previous = [], None
-    for scan in sequence:
-        vertices = scan.vertices
-        if previous is not None:
-            if vertices.shape != previous.shape:
-                return None
-            step = np.linalg.norm(vertices - previous, axis=1)
-            motion.append(float(np.nanmean(step)) if np.isfinite(step).any() else 0.0)
-        previous = vertices
-    return np.asarray(motion, dtype=np.float64)
+    first = sequence.frame(0).vertices
+    stride = max(1, len(first) // ALIGN_POINTS)
+    reference = first[::stride]
+    out = [0.0]
+    for index in range(1, len(sequence)):
+        vertices = sequence.frame(index).vertices
+        if vertices.shape != first.shape:
+            return None
+        out.append(rigid_residual(reference, vertices[::stride]))
+    return np.asarray(out, dtype=np.float64)
 
 
-def expressive_segment(motion: np.ndarray) -> tuple[int, int] | None:
-    """First and last frame of the segment holding the central share of all motion."""
-    total = motion.sum()
-    if not np.isfinite(total) or total <= 0:
+def expressive_segment(displacement: np.ndarray) -> tuple[int, int] | None:
+    """First and last frame of the run around the peak whose displacement is at least
+    :data:`EXPRESSIVE_SHARE` of the way from the noise floor to the peak (scanner noise gives
+    every frame some displacement); ``None`` when nothing deforms."""
+    if len(displacement) < 2 or not np.isfinite(displacement).all():
         return None
-    cumulative = np.concatenate([[0.0], np.cumsum(motion)]) / total  # per frame, in [0, 1]
-    lo, hi = MOTION_QUANTILES
-    first = int(np.searchsorted(cumulative, lo, side="left"))
-    last = int(np.searchsorted(cumulative, hi, side="left"))
-    return max(first - 1, 0), min(last, len(cumulative) - 1)
+    peak = float(np.max(displacement))
+    floor = float(np.quantile(displacement[1:], 0.1))
+    if peak - floor <= 1e-6 or peak <= 1e-6:
+        return None
+    expressive = displacement >= floor + EXPRESSIVE_SHARE * (peak - floor)
+    top = int(np.argmax(displacement))
+    first = top
+    while first > 0 and expressive[first - 1]:
+        first -= 1
+    last = top
+    while last < len(displacement) - 1 and expressive[last + 1]:
+        last += 1
+    return first, last
 
 
 def sample_frames(sequence: ScanSequence, k: int, mode: str = "expressive") -> list[int]:
     """Indices of ``k`` frames: ``uniform`` over the sequence, or ``expressive`` — evenly over
-    the segment found from frame-to-frame vertex motion (uniform if frames differ in vertex
-    count or nothing moves)."""
+    the segment around the apex, found from each frame's non-rigid displacement relative to
+    the first frame (:func:`expression_displacement`); uniform if frames differ in vertex
+    count or nothing deforms."""
     n_frames = len(sequence)
     if mode == "uniform" or n_frames < 3:
         return uniform_indices(n_frames, k)
     if mode != "expressive":
         raise ValueError(f"unknown frame sampling {mode!r} (uniform or expressive)")
-    motion = frame_motion(sequence)
-    segment = expressive_segment(motion) if motion is not None else None
+    displacement = expression_displacement(sequence)
+    segment = expressive_segment(displacement) if displacement is not None else None
     if segment is None:
         return uniform_indices(n_frames, k)
     first, last = segment
