@@ -1,7 +1,10 @@
+import io
+import tempfile
 import zipfile
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from tiny_checkpoint import CORRUPT_PLY
 
 from affectvlm import EMOTIONS
 from affectvlm.app import page_path
@@ -96,6 +99,37 @@ def test_zip_escaping_its_folder_is_refused(app, tmp_path):
         zf.writestr("../../000.ply", b"ply")
     at = _upload(app.run(), [("seq.zip", archive.read_bytes())])
     assert not at.exception and "escapes" in at.error[0].value
+
+
+def _zip_bytes(members):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "members, shown",
+    [
+        ({"S1/000.ply": CORRUPT_PLY, "S1/001.ply": CORRUPT_PLY}, "seq.zip: S1/000.ply: "),
+        (
+            {"S1": b"x", "S1/000.ply": b"ply"},
+            "seq.zip: zip member 'S1' is both a file and a folder",
+        ),
+        ({"S1/000.ply": b"\0" * (3 * 2**20)}, "seq.zip: zip member 'S1/000.ply' expands to 3 MiB"),
+    ],
+    ids=["corrupt frame", "file and folder", "zip bomb"],
+)
+def test_zip_faults_show_the_upload_and_member_names_and_no_server_path(
+    app, monkeypatch, members, shown
+):
+    monkeypatch.setenv("AFFECTVLM_MAX_UPLOAD_MB", "1")
+    at = _upload(app.run(), [("seq.zip", _zip_bytes(members))])
+    assert not at.exception and not _headline(at)
+    [error] = at.error
+    assert shown in error.value
+    assert "affectvlm-" not in error.value and tempfile.gettempdir() not in error.value
 
 
 def test_dataset_folder_picker_lists_scans_and_sequences(app, dataset_root):

@@ -11,7 +11,7 @@ from PIL import Image
 from toy import class_embeddings, tiny_model
 
 from affectvlm.explain import SaliencyConfig, explain, overlay, save_explanation
-from affectvlm.explain.overlay import normalise_maps, side_by_side, to_rgb
+from affectvlm.explain.overlay import normalise_maps, resize_map, side_by_side, to_rgb
 
 LABELS = ["anger", "happiness", "surprise"]
 
@@ -69,14 +69,21 @@ def test_save_explanation_writes_one_overlay_per_view_and_the_numbers(tmp_path):
 
 
 def test_overlay_leaves_cold_pixels_alone_and_colours_hot_ones():
-    image = np.full((4, 4), 100, dtype=np.uint8)
-    heat = np.zeros((2, 2))
+    image = np.full((8, 8), 100, dtype=np.uint8)
+    heat = np.zeros((4, 4))
     heat[0, 0] = 1.0
     out = overlay(image, heat, alpha=0.6)
-    assert out.shape == (4, 4, 3)
-    assert (out[2:, 2:] == 100).all()  # heat 0: the view as it was
-    assert not (out[:2, :2] == 100).all()  # heat 1, resized to the top-left quarter
+    assert out.shape == (8, 8, 3)
+    assert (out[4:, 4:] == 100).all()  # heat 0 far from the hot pixel: the view as it was
+    assert not (out[:2, :2] == 100).all()  # the hot map pixel, upsampled to the top left
     assert to_rgb(np.zeros((3, 5, 6))).shape == (5, 6, 3)
+
+
+def test_a_small_map_over_a_large_view_is_upsampled_smoothly_not_in_blocks():
+    heat = np.array([[0.0, 1.0], [0.0, 1.0]])
+    row = resize_map(heat, (64, 64))[32]
+    assert np.all(np.diff(row) >= 0) and len(np.unique(row.round(4))) > 16
+    assert row[0] == pytest.approx(0.0) and row[-1] == pytest.approx(1.0)
 
 
 def test_shared_normalisation_keeps_views_comparable():

@@ -102,3 +102,89 @@ def test_in_memory_zip_helper_roundtrip(tmp_path):
     (tmp_path / "z.zip").write_bytes(buffer.getvalue())
     out = extract_zip(tmp_path / "z.zip", tmp_path / "out")
     assert (out / "dir" / "001.ply").read_bytes() == b"abc"
+
+
+def _bomb(path, name="000.ply", mib=3, compression=zipfile.ZIP_DEFLATED):
+    with zipfile.ZipFile(path, "w", compression=compression) as zf:
+        zf.writestr(name, b"\0" * (mib * 2**20))  # a few KiB compressed
+    return path
+
+
+def test_a_member_over_the_per_file_limit_is_refused_before_anything_is_written(tmp_path):
+    archive = _bomb(tmp_path / "bomb.zip", mib=3)
+    assert archive.stat().st_size < 64 * 1024
+    dest = tmp_path / "out"
+    with pytest.raises(ScanFormatError, match=r"'000\.ply' expands to 3 MiB \(limit 1 MiB per"):
+        extract_zip(archive, dest, InputLimits(max_file_mb=1))
+    assert not dest.exists()  # refused from the declared size: nothing written at all
+
+
+def test_sizes_the_headers_understate_are_counted_and_no_partial_file_is_left(tmp_path):
+    archive = _bomb(tmp_path / "liar.zip", mib=3)
+    data = bytearray(archive.read_bytes())
+    small = (1000).to_bytes(4, "little")
+    local = data.index(b"PK\x03\x04")
+    central = data.index(b"PK\x01\x02")
+    data[local + 22 : local + 26] = small  # uncompressed size in the local header
+    data[central + 24 : central + 28] = small  # and in the central directory
+    archive.write_bytes(bytes(data))
+    dest = tmp_path / "out"
+    with pytest.raises(ScanFormatError, match=r"cannot extract '000\.ply'") as info:
+        extract_zip(archive, dest, InputLimits(max_file_mb=1))
+    assert info.value.path == archive
+    assert not (dest / "000.ply").exists()
+
+
+def test_extraction_streams_in_chunks_with_a_small_memory_peak(tmp_path):
+    import tracemalloc
+
+    archive = _bomb(tmp_path / "big.zip", name="S1/000.ply", mib=48)
+    tracemalloc.start()
+    try:
+        extract_zip(archive, tmp_path / "out", InputLimits(max_file_mb=64))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (tmp_path / "out" / "S1" / "000.ply").stat().st_size == 48 * 2**20
+    assert peak < 8 * 2**20  # a few 1 MiB chunks, never the whole member
+
+
+@pytest.mark.parametrize(
+    "members",
+    [
+        {"S1": b"ply", "S1/000.ply": b"ply"},  # a file, then a file inside it
+        {"S1/000.ply": b"ply", "S1": b"ply"},  # the other order
+        {"S1/": b"", "S1/000.ply/": b"", "S1/000.ply": b"ply"},  # a folder entry and a file
+    ],
+)
+def test_a_name_that_is_both_a_file_and_a_folder_is_a_format_error(tmp_path, members):
+    archive = _zip(tmp_path / "clash.zip", members)
+    with pytest.raises(ScanFormatError, match="is both a file and a folder") as info:
+        extract_zip(archive, tmp_path / "out")
+    assert info.value.path == archive and "out" not in info.value.reason
+
+
+def test_a_name_given_twice_and_exotic_compression_are_refused(tmp_path):
+    with zipfile.ZipFile(tmp_path / "twice.zip", "w") as zf:
+        zf.writestr("000.ply", b"a")
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            zf.writestr("000.ply", b"b")
+    with pytest.raises(ScanFormatError, match=r"holds '000\.ply' twice"):
+        extract_zip(tmp_path / "twice.zip", tmp_path / "o1")
+    bz2 = _bomb(tmp_path / "bz2.zip", mib=1, compression=zipfile.ZIP_BZIP2)
+    with pytest.raises(ScanFormatError, match="only stored and deflate"):
+        extract_zip(bz2, tmp_path / "o2")
+
+
+def test_a_bad_frame_inside_a_zip_names_the_zip_and_the_member_not_the_temp_folder(
+    predictor, samples, tmp_path
+):
+    folder = samples / "seq" / "S1"
+    members = {f"S1/{p.name}": p.read_bytes() for p in sorted(folder.iterdir())}
+    members["S1/002.ply"] = b"ply\nformat ascii 1.0\nelement vertex 3\nend_header\n0 0\n"
+    archive = _zip(tmp_path / "seq.zip", members)
+    with pytest.raises(ScanFormatError) as info:
+        predictor.predict(archive)
+    assert info.value.path == archive
+    assert info.value.reason.startswith("S1/002.ply: ")
+    assert "affectvlm-zip" not in str(info.value)

@@ -57,3 +57,26 @@ def test_missing_checkpoint_is_a_one_line_error(cli_main, tmp_path, samples, cap
     assert cli_main(["predict", str(tmp_path / "nope"), str(samples / "a")]) == 2
     err = capsys.readouterr().err
     assert "checkpoint not found" in err and "Traceback" not in err
+
+
+def test_an_unexpected_fault_in_one_input_is_recorded_and_the_others_are_predicted(
+    cli_main, tiny_run, samples, monkeypatch, capsys
+):
+    import affectvlm.infer.predictor as predictor_module
+
+    real = predictor_module.open_input
+
+    def crashing(item, limits=None):
+        if item.path.name == "face2.ply":
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(item, limits)
+
+    monkeypatch.setattr(predictor_module, "open_input", crashing)
+    args = ["predict", str(tiny_run), str(samples / "a"), str(samples / "b"), "--format", "csv"]
+    code = cli_main(args)
+    captured = capsys.readouterr()
+    assert code == 1
+    rows = list(csv.DictReader(io.StringIO(captured.out)))
+    assert [r["input"].rsplit("/", 1)[-1] for r in rows] == ["face1.ply"]
+    assert f"{samples / 'b' / 'face2.ply'}: unexpected RecursionError" in captured.err
+    assert "1 of 2 input(s) failed" in captured.err

@@ -6,6 +6,7 @@ from tiny_checkpoint import small_face
 from affectvlm import EMOTIONS
 from affectvlm.infer import InputError, InputItem, Predictor, resolve_inputs
 from affectvlm.io import ScanFormatError, read_scan
+from affectvlm.io.scan import Scan
 from affectvlm.io.sequence import read_sequence
 from affectvlm.render.cache import RenderItem, render_item
 
@@ -115,3 +116,13 @@ def test_run_folder_and_its_model_subfolder_load_the_same_model(tiny_run, predic
     again = Predictor.from_checkpoint(tiny_run / "model", device="cpu")
     assert again.render_config == predictor.render_config
     assert torch.equal(again.class_embeds, predictor.class_embeds)
+
+
+def test_a_scan_that_renders_blank_is_an_error_not_a_confident_prediction(predictor, tmp_path):
+    from affectvlm.render import RenderError
+
+    point = np.full((3, 3), 10.0, dtype=np.float32)  # a triangle of zero area
+    scan = Scan(vertices=point, faces=np.array([[0, 1, 2]]), path=tmp_path / "blank.ply")
+    with pytest.raises(RenderError, match="renders blank") as info:
+        predictor.predict(scan)
+    assert info.value.path == tmp_path / "blank.ply"

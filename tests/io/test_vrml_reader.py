@@ -144,3 +144,18 @@ def test_file_ending_inside_a_node_is_reported_as_truncated(tmp_path):
     path = tmp_path / "t.wrl"
     path.write_text("#VRML V2.0 utf8\nGroup { children [ Shape {")
     assert_rejected(read_wrl, path, "end of file while expecting '}' closing Shape")
+
+
+def test_children_list_of_use_references_keeps_the_shapes(tmp_path):
+    text = (BU3 / "F0001_NE00WH_F3D.wrl").read_bytes().replace(b"Shape {", b"DEF S Shape {", 1)
+    path = tmp_path / "u.wrl"
+    path.write_bytes(text + b"Group { children [ USE S USE S ] }\n")
+    scan = read_wrl(path)
+    assert len(scan.vertices) == 9 and any("merged 3 Shapes" in n for n in scan.notes)
+
+
+def test_non_numeric_field_with_non_ascii_bytes_is_rejected(tmp_path):
+    text = (BU3 / "variant_transform.wrl").read_bytes().replace(b"scale 2", b"scale 2\x80")
+    path = tmp_path / "n.wrl"
+    path.write_bytes(text)
+    assert_rejected(read_wrl, path, "non-numeric value in field scale")

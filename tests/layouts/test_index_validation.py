@@ -1,8 +1,9 @@
 """index with validate=True on tiny real files, read by the real format readers."""
 
+import json
 import struct
 
-from affectvlm.io.index import index_dataset
+from affectvlm.io.index import format_summary, index_dataset, report_path
 
 TRIANGLE_WRL = """#VRML V2.0 utf8
 DEF obj Transform { children [ Shape {
@@ -86,3 +87,55 @@ def test_bp4d_validation_reads_obj_sequences_and_skips_a_bad_first_frame(tmp_pat
     assert [(r.path, r.emotion, r.frames) for r in result.records] == [("M001/T1", "happiness", 2)]
     ((path, reason),) = result.skipped
     assert path == "M001/T4" and not reason.startswith("unexpected")
+
+
+def _sequence_with_a_bad_middle_frame(root):
+    for frame in range(3):
+        write_wrl(root / "F001" / "Happy" / f"{frame:03d}.wrl")
+        write_wrl(root / "F001" / "Sad" / f"{frame:03d}.wrl")
+    bad = TRIANGLE_WRL.replace(", 2, -1", ", 7, -1")  # face index past the 3 points
+    write_wrl(root / "F001" / "Sad" / "001.wrl", bad)
+
+
+def test_bu4dfe_validation_reads_every_frame_and_names_a_bad_middle_frame(tmp_path):
+    root = tmp_path / "bu4dfe"
+    _sequence_with_a_bad_middle_frame(root)
+    result = index_dataset(root, "bu4dfe", progress=False)
+    assert [r.path for r in result.records] == ["F001/Happy"]
+    ((path, reason),) = result.skipped
+    assert path == "F001/Sad" and reason.startswith("frame 001.wrl: ") and "coordIndex" in reason
+    assert result.summary()["sequence_frames"] == "every frame read"
+    assert "4D sequences validated: every frame read" in format_summary(result)
+
+
+def test_ends_only_validation_says_plainly_that_middle_frames_were_not_read(tmp_path):
+    root = tmp_path / "bu4dfe"
+    _sequence_with_a_bad_middle_frame(root)
+    result = index_dataset(root, "bu4dfe", progress=False, sequence_frames="ends")
+    assert [r.path for r in result.records] == ["F001/Happy", "F001/Sad"]
+    assert result.summary()["sequence_frames"] == "only the first and last frame read"
+    text = format_summary(result)
+    assert "4D sequences validated: only the first and last frame read" in text
+
+
+def test_index_cli_takes_the_sequence_frames_option_and_reports_it(tmp_path, capsys):
+    from affectvlm.cli import main
+
+    root = tmp_path / "bu4dfe"
+    _sequence_with_a_bad_middle_frame(root)
+    out = tmp_path / "m.csv"
+    args = ["index", str(root), "--dataset", "bu4dfe", "--out", str(out), "--quiet"]
+    assert main(args) == 0
+    assert "F001/Sad: frame 001.wrl" in capsys.readouterr().out
+    assert main([*args, "--sequence-frames", "ends"]) == 0
+    assert "only the first and last frame read" in capsys.readouterr().out
+    report = json.loads(report_path(out).read_text())
+    assert report["summary"]["sequence_frames"] == "only the first and last frame read"
+
+
+def test_static_datasets_do_not_mention_sequence_frames(tmp_path):
+    root = tmp_path / "bu3dfe"
+    write_wrl(root / "F0001" / "F0001_NE00WH_F3D.wrl")
+    result = index_dataset(root, "bu3dfe", progress=False)
+    assert result.summary()["sequence_frames"] == ""
+    assert "4D sequences" not in format_summary(result)

@@ -1,4 +1,5 @@
 import json
+import shutil
 
 import pytest
 import torch
@@ -143,3 +144,105 @@ def test_presets_resolve_and_pretrained_is_overridable():
         model_preset("vit-h-14")
     with pytest.raises(ConfigError, match="fusoin"):
         model_preset("tiny", fusoin="mean")
+
+
+def _meta_edit(**changes):
+    def edit(folder):
+        meta = json.loads((folder / "affectvlm.json").read_text())
+        for key, value in changes.items():
+            if value is None:
+                del meta[key]
+            else:
+                meta[key] = value
+        (folder / "affectvlm.json").write_text(json.dumps(meta))
+
+    return edit
+
+
+def _wrong_shape(folder):
+    from safetensors.torch import load_file, save_file
+
+    state = load_file(str(folder / "model.safetensors"))
+    state["logit_scale"] = torch.zeros(3)
+    save_file(state, str(folder / "model.safetensors"))
+
+
+def _weights(data):
+    return lambda f: (f / "model.safetensors").write_bytes(data(f) if callable(data) else data)
+
+
+BROKEN_FOLDERS = [  # (case, how to break a good folder, the file named, the fault)
+    ("empty weights", _weights(b""), "model.safetensors", "weights file is empty (0 bytes)"),
+    ("junk weights", _weights(b"junk" * 100), "model.safetensors", "not a safetensors file"),
+    (
+        "truncated weights",
+        _weights(lambda f: (f / "model.safetensors").read_bytes()[:5000]),
+        "model.safetensors",
+        "not a safetensors file, or truncated",
+    ),
+    (
+        "pickled weights",
+        lambda f: torch.save({"w": torch.ones(2)}, f / "model.safetensors"),
+        "model.safetensors",
+        "a PyTorch pickle, not safetensors",
+    ),
+    ("shape", _wrong_shape, "model.safetensors", "weights do not match the config (size mis"),
+    ("empty meta", lambda f: (f / "affectvlm.json").write_text(""), "affectvlm.json", "empty"),
+    (
+        "list meta",
+        lambda f: (f / "affectvlm.json").write_text("[1]"),
+        "affectvlm.json",
+        "not an AffectVLM model description",
+    ),
+    (
+        "binary meta",
+        lambda f: (f / "affectvlm.json").write_bytes(b"\xff\xfe\x00"),
+        "affectvlm.json",
+        "not a text file",
+    ),
+    (
+        "newer",
+        _meta_edit(format_version=2),
+        "affectvlm.json",
+        "saved by another affectvlm version (model format version 2",
+    ),
+    (
+        "no vision",
+        _meta_edit(vision_config=None),
+        "affectvlm.json",
+        "incomplete model description (no vision_config)",
+    ),
+    (
+        "bad vision",
+        _meta_edit(vision_config={"hidden_size": "x"}),
+        "affectvlm.json",
+        "the saved encoder configs cannot be rebuilt",
+    ),
+    (
+        "no tokenizer",
+        lambda f: shutil.rmtree(f / "tokenizer"),
+        "tokenizer",
+        "tokenizer folder missing",
+    ),
+    (
+        "bad bank",
+        lambda f: (f / "prompt_bank.json").write_text("{"),
+        "prompt_bank.json",
+        "not valid JSON",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "spoil, file, fault", [c[1:] for c in BROKEN_FOLDERS], ids=[c[0] for c in BROKEN_FOLDERS]
+)
+def test_a_broken_or_foreign_model_folder_says_which_file_and_what_is_wrong(
+    saved_tiny, tmp_path, spoil, file, fault
+):
+    _, folder = saved_tiny
+    copy = shutil.copytree(folder, tmp_path / "model")
+    spoil(copy)
+    with pytest.raises(ModelLoadError) as info:
+        AffectVLM.from_pretrained(copy)
+    assert info.value.source == str(copy / file) and fault in info.value.reason
+    assert "weights_only" not in str(info.value)

@@ -10,7 +10,7 @@ import pytest
 from render_meshes import bumped_face, write_obj
 
 import affectvlm.render.cache as cache_mod
-from affectvlm.render import RenderCache, RenderConfig, render_dataset
+from affectvlm.render import RenderCache, RenderCacheError, RenderConfig, render_dataset
 from affectvlm.render.cache import sample_id_for, settings_hash
 
 
@@ -115,3 +115,100 @@ def test_sample_ids_are_filesystem_safe_and_distinct():
     odd = [sample_id_for(p) for p in ("a b/c.wrl", "a_b/c.wrl", "a?b/c.wrl", "../x")]
     assert len(set(odd)) == 4
     assert all("/" not in s and " " not in s and not s.startswith(".") for s in odd)
+
+
+def _edge_on_square():
+    """A real 150 mm square standing in the y-z plane: seen edge-on by a frontal camera."""
+    from affectvlm.io.scan import Scan
+
+    vertices = np.array([[0, 0, 0], [0, 150, 0], [0, 0, 150], [0, 150, 150]], dtype=np.float32)
+    return Scan(vertices=vertices, faces=np.array([[0, 1, 2], [1, 3, 2]]))
+
+
+def test_a_blank_render_is_a_failure_in_the_report_not_a_cache_entry(dataset, tmp_path):
+    from affectvlm.render import ViewSpec
+
+    root, records = dataset
+    write_obj(_edge_on_square(), root / "S1" / "edge_on.obj")
+    frontal = RenderConfig(image_size=16, frames=2, views=[ViewSpec("frontal", 0.0, 0.0)])
+    report = render_dataset(
+        root, [*records[:1], Record("S1/edge_on.obj")], tmp_path / "cache", frontal, progress=False
+    )
+    assert report.rendered == 1 and list(report.failed) == ["S1__edge_on.obj"]
+    reason = report.failed["S1__edge_on.obj"]
+    assert "renders blank" in reason and str(root / "S1" / "edge_on.obj") in reason
+    cache = RenderCache(tmp_path / "cache", frontal)
+    assert not cache.path("S1__edge_on.obj").exists()
+    assert cache.report()["failed"] == report.failed
+
+
+def _spoil(path, how):
+    data = path.read_bytes()
+    if how == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif how == "padded":
+        path.write_bytes(data + b"\0" * 64)
+    elif how == "float32":
+        np.save(path, np.zeros((1, 3, 3, 16, 16), dtype=np.float32))
+    elif how == "wrong size":
+        np.save(path, np.zeros((1, 3, 3, 8, 8), dtype=np.uint8))
+    else:
+        path.write_bytes(b"garbage, not an array")
+
+
+@pytest.mark.parametrize(
+    "how, fault",
+    [
+        ("truncated", "truncated"),
+        ("padded", "longer than its header says"),
+        ("float32", "float32"),
+        ("wrong size", "(1, 3, 3, 8, 8)"),
+        ("junk", "not a readable .npy"),
+    ],
+)
+def test_a_bad_cache_entry_is_refused_when_read_and_rendered_again_by_the_job(
+    dataset, tmp_path, how, fault
+):
+    root, records = dataset
+    render_dataset(root, records[:2], tmp_path / "cache", CONFIG, progress=False)
+    cache = RenderCache(tmp_path / "cache", CONFIG)
+    good = cache.load("S1__scan0.obj")
+    entry = cache.path("S1__scan0.obj")
+    _spoil(entry, how)
+
+    assert not cache.has("S1__scan0.obj")
+    with pytest.raises(RenderCacheError) as info:
+        cache.load("S1__scan0.obj")
+    assert info.value.path == entry and fault in info.value.reason
+    assert "affectvlm render" in info.value.reason
+
+    report = render_dataset(root, records[:2], tmp_path / "cache", CONFIG, progress=False)
+    assert report.skipped == 1 and report.rendered == 1 and not report.failed
+    assert list(report.replaced) == ["S1__scan0.obj"] and fault in report.replaced["S1__scan0.obj"]
+    assert np.array_equal(cache.load("S1__scan0.obj"), good)
+
+
+def test_the_dataset_loader_reports_a_bad_entry_as_missing_naming_the_file(dataset, tmp_path):
+    from types import SimpleNamespace
+
+    from affectvlm.data.dataset import MultiviewDataset
+
+    root, records = dataset
+    render_dataset(root, records[:1], tmp_path / "cache", CONFIG, progress=False)
+    cache = RenderCache(tmp_path / "cache", CONFIG)
+    _spoil(cache.path("S1__scan0.obj"), "truncated")
+    rows = [SimpleNamespace(path="S1/scan0.obj", emotion="happiness", subject="S1")]
+    data = MultiviewDataset(rows, cache, lambda r: sample_id_for(r.path), ["happiness"], 16)
+    with pytest.raises(RenderCacheError, match="truncated") as info:
+        data[0]
+    assert info.value.path == cache.path("S1__scan0.obj")
+
+
+def test_a_bad_middle_frame_fails_its_sequence_naming_the_frame_file(dataset, tmp_path):
+    root, records = dataset
+    frame = root / "S2" / "Happy" / "001.obj"
+    frame.write_text(frame.read_text() + "f 1 2 99999\n")
+    report = render_dataset(root, records, tmp_path / "cache", CONFIG, progress=False)
+    assert set(report.failed) == {"S1__broken.obj", "S2__Happy"}
+    assert str(frame) in report.failed["S2__Happy"]
+    assert not RenderCache(tmp_path / "cache", CONFIG).path("S2__Happy").exists()

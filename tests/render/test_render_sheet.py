@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PIL import Image
 from render_meshes import bumped_face, write_obj
 
 from affectvlm.io.scan import Scan
-from affectvlm.render import RenderConfig, contact_sheet, render_contact_sheet, render_views
+from affectvlm.render import (
+    RenderConfig,
+    RenderError,
+    contact_sheet,
+    render_contact_sheet,
+    render_views,
+)
 
 
 def test_contact_sheet_has_a_row_per_channel_and_a_column_per_view():
@@ -28,7 +35,12 @@ def test_render_contact_sheet_writes_a_png_from_a_scan_file(tmp_path):
     assert image.ndim == 3 and image.std() > 10
 
 
-def test_a_mesh_without_faces_renders_empty_images():
-    empty = Scan(vertices=np.random.default_rng(0).normal(size=(10, 3)), faces=np.zeros((0, 3)))
-    out = render_views(empty, RenderConfig(image_size=16, channels=["texture", "depth"]))
-    assert not out.mask.any() and np.all(out.channels["depth"] == 0)
+def test_a_mesh_without_faces_is_a_blank_render_error_naming_the_file(tmp_path):
+    empty = Scan(
+        vertices=np.random.default_rng(0).normal(size=(10, 3)),
+        faces=np.zeros((0, 3)),
+        path=tmp_path / "empty.obj",
+    )
+    with pytest.raises(RenderError, match="renders blank") as info:
+        render_views(empty, RenderConfig(image_size=16, channels=["texture", "depth"]))
+    assert info.value.path == tmp_path / "empty.obj"

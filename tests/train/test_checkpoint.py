@@ -63,3 +63,61 @@ def test_a_setting_added_after_the_run_at_its_default_is_not_a_difference():
     assert config_differences(stored, same, defaults=defaults) == []
     assert config_differences(stored, changed, defaults=defaults) == ["data.balance_by"]
     assert config_differences(stored, same) == ["data.balance_by"]  # no defaults: strict
+
+
+def _write(path, how):
+    if how == "empty":
+        path.write_bytes(b"")
+    elif how == "text":
+        path.write_text("epoch=3\n")
+    elif how == "numpy":
+        torch.save({"epoch": np.int64(3)}, path)  # a numpy scalar needs an unsafe unpickle
+    elif how == "truncated":
+        save_checkpoint(path, {"x": torch.ones(10_000)})
+        path.write_bytes(path.read_bytes()[:5000])
+    elif how == "list":
+        torch.save([1, 2], path)
+    elif how == "newer":
+        torch.save({"format": "affectvlm-train-checkpoint", "format_version": 99}, path)
+    elif how == "other format":
+        torch.save({"format": "lightning", "state_dict": {}}, path)
+    elif how == "folder":
+        path.mkdir()
+
+
+@pytest.mark.parametrize(
+    "how, fault",
+    [
+        ("empty", "empty file (0 bytes), not a checkpoint"),
+        ("text", "not a checkpoint file"),
+        ("numpy", "not written by affectvlm's trainer"),
+        ("truncated", "truncated or damaged checkpoint"),
+        ("list", "holds a list, not an affectvlm training state"),
+        ("newer", "written by another affectvlm version (checkpoint format 99"),
+        ("other format", "is a 'lightning' file, not an affectvlm training checkpoint"),
+        ("folder", "is a folder, not a checkpoint file"),
+    ],
+)
+def test_a_bad_checkpoint_says_what_is_wrong_in_our_words(tmp_path, how, fault):
+    path = tmp_path / "last.pt"
+    _write(path, how)
+    with pytest.raises(CheckpointError) as info:
+        load_checkpoint(path)
+    assert info.value.path == path and fault in info.value.reason
+    assert "weights_only" not in str(info.value) and "torch.load" not in str(info.value)
+
+
+def test_a_checkpoint_without_the_training_state_is_refused_naming_the_missing_keys(tmp_path):
+    from affectvlm.train.checkpoint import TRAINING_STATE_KEYS
+
+    save_checkpoint(tmp_path / "c.pt", {"epoch": 1, "config": {}})
+    with pytest.raises(CheckpointError, match=r"no best_metric, best_epoch, .*folds_hash\)"):
+        load_checkpoint(tmp_path / "c.pt", required=TRAINING_STATE_KEYS)
+
+
+def test_checkpoints_carry_a_format_and_older_ones_without_it_still_load(tmp_path):
+    save_checkpoint(tmp_path / "new.pt", {"epoch": 2})
+    state = torch.load(tmp_path / "new.pt", weights_only=True)
+    assert state["format"] == "affectvlm-train-checkpoint" and state["format_version"] == 1
+    torch.save({"epoch": 2}, tmp_path / "old.pt")  # as written before the format marker
+    assert load_checkpoint(tmp_path / "old.pt")["epoch"] == 2

@@ -116,6 +116,22 @@ def test_resume_with_another_config_is_an_error_naming_the_keys(data, tmp_path):
         )
 
 
+def test_resume_from_states_that_do_not_fit_the_model_is_a_checkpoint_error(data, tmp_path):
+    from affectvlm.train.checkpoint import load_checkpoint, save_checkpoint
+
+    records, folds = data
+    config = tiny_config(epochs=1)
+    train_fold(config, records, folds, 0, tmp_path, "cpu", cache=PatternCache(records))
+    saved = load_checkpoint(tmp_path / "checkpoint.pt")
+    saved["step"] = {"renamed." + k: v for k, v in saved["step"].items()}  # another code version
+    save_checkpoint(tmp_path / "checkpoint.pt", saved)
+    with pytest.raises(CheckpointError, match="do not fit this model and optimizer") as info:
+        train_fold(
+            config, records, folds, 0, tmp_path, "cpu", cache=PatternCache(records), resume=True
+        )
+    assert info.value.path == tmp_path / "checkpoint.pt"
+
+
 def test_model_selection_never_reads_the_test_subjects(data, tmp_path):
     records, folds = data
     test_subjects = {s.split("/")[1] for s in folds.folds[2].test}

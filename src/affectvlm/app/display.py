@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from affectvlm.infer.outputs import Prediction, PromptScore
+from affectvlm.render.views import RenderedViews
 
 VIEW_CHANNELS = ("texture", "shading", "depth")
 
@@ -15,13 +16,20 @@ def result_line(prediction: Prediction) -> str:
     return f"Prediction: {prediction.label} ({prediction.confidence:.1%})"
 
 
+def shown_views(prediction: Prediction) -> list[RenderedViews]:
+    """The views people see: the display-size renders when the predictor made them (the app's
+    does, at ``DISPLAY_SIZE``), else the model-size ones."""
+    return prediction.display_views or prediction.views
+
+
 def channels_of(prediction: Prediction) -> list[str]:
-    return [c for c in VIEW_CHANNELS if c in prediction.views[0].channels]
+    return [c for c in VIEW_CHANNELS if c in shown_views(prediction)[0].channels]
 
 
 def view_images(prediction: Prediction, channel: str, frame: int = 0) -> list[np.ndarray]:
-    """One uint8 image per view of rendered frame ``frame`` (an index into ``views``)."""
-    return list(prediction.views[frame].channels[channel])
+    """One uint8 image per view of rendered frame ``frame`` (an index into ``views``), at
+    display size."""
+    return list(shown_views(prediction)[frame].channels[channel])
 
 
 def class_probs(prediction: Prediction) -> pd.DataFrame:

@@ -39,7 +39,8 @@ def explain_choice(
 def overlay_images(
     explanation: Explanation, images: Sequence[np.ndarray], frame: int = 0
 ) -> list[np.ndarray]:
-    """Overlays of frame ``frame``'s maps on its views; one scale for all views and frames."""
+    """Overlays of frame ``frame``'s maps on its views; one scale for all views and frames.
+    The maps have the model's render size and are upsampled smoothly to the shown views."""
     maps = normalise_maps(explanation.saliency)
     if maps.ndim == 4:
         maps = maps[frame]

@@ -8,7 +8,6 @@ Run with ``affectvlm app``. Tests feed uploads through ``st.session_state["uploa
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,10 +17,9 @@ from affectvlm import EMOTIONS
 from affectvlm.app import display, explaining
 from affectvlm.app.settings import AppSettings, find_demo_model
 from affectvlm.app.synthetic import synthetic_input
-from affectvlm.app.uploads import ACCEPTED, UploadError, uploaded_input
+from affectvlm.app.uploads import ACCEPTED, UploadError, upload_error, uploaded_input
 from affectvlm.infer import InferenceError, Prediction, Predictor, resolve_inputs
-from affectvlm.infer.predictor import PREDICT_ERRORS
-from affectvlm.io.errors import ScanFormatError
+from affectvlm.infer.predictor import DISPLAY_SIZE, PREDICT_ERRORS
 from affectvlm.model import ModelLoadError
 
 SOURCES = ("Synthetic face", "Upload", "Dataset folder")
@@ -32,7 +30,7 @@ MAX_LISTED = 5000
 @st.cache_resource(show_spinner="Loading the model…")
 def load_predictor(checkpoint: str, device: str) -> Predictor:
     """Loaded once per checkpoint and device for the whole server, never per interaction."""
-    return Predictor.from_checkpoint(checkpoint, device=device)
+    return Predictor.from_checkpoint(checkpoint, device=device, display_size=DISPLAY_SIZE)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -96,10 +94,9 @@ def upload_source(predictor: Predictor, settings: AppSettings) -> Prediction | N
     def make() -> Prediction:
         with uploaded_input(files, settings.limits) as item:
             try:
-                prediction = predictor.predict(item)
-            except ScanFormatError as exc:  # name the upload, not the temporary folder
-                reason = str(exc).replace(f"{item.path.parent}{os.sep}", "")
-                raise UploadError(label, reason) from exc
+                prediction = predictor.predict(item, limits=settings.limits)
+            except Exception as exc:  # untrusted input: every fault is a message
+                raise upload_error(exc, item.path.parent, label) from exc
         prediction.source = label
         return prediction
 

@@ -21,7 +21,7 @@ def _synth(args: argparse.Namespace) -> int:
     from affectvlm.synth import SynthConfig, generate_dataset
 
     overrides = section_overrides(args.set, "synth")
-    for name in ("dataset", "subjects", "seed", "resolution", "frames", "workers"):
+    for name in ("dataset", "family", "subjects", "seed", "resolution", "frames", "workers"):
         value = getattr(args, name)
         if value is not None:
             overrides.append(f"{name}={value!r}" if isinstance(value, str) else f"{name}={value}")
@@ -43,6 +43,7 @@ def _index(args: argparse.Namespace) -> int:
         validate=not args.no_validate,
         metadata=args.metadata,
         progress=not args.quiet,
+        sequence_frames=args.sequence_frames,
     )
     manifest, report = write_index(args.out, result)
     print(format_summary(result))
@@ -67,6 +68,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("synth", help="write a synthetic dataset in a real dataset's layout")
     p.add_argument("out", type=Path, help="output folder (the dataset root)")
     p.add_argument("--dataset", choices=DATASETS, default=None)
+    p.add_argument(
+        "--family", choices=("base", "rbf"), default=None, help="face family (default: base)"
+    )
     p.add_argument("--subjects", type=int, default=None)
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--resolution", type=int, default=None, help="grid rows (0 = default)")
@@ -84,6 +88,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--metadata", type=Path, default=None, help="subjects CSV (default: ROOT/subjects.csv)"
     )
     p.add_argument("--no-validate", action="store_true", help="do not read the scans")
+    p.add_argument(
+        "--sequence-frames",
+        choices=("all", "ends"),
+        default="all",
+        help="frames of each 4D sequence to read when validating: all (default), or only the "
+        "first and last (faster; a bad middle frame is then found by 'render')",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_index)
 

@@ -71,11 +71,19 @@ def train_ce_fold(
     out_dir: str | Path,
     device: str = "auto",
     cache: Any = None,
+    extra_tests: dict[str, list[Any]] | None = None,
 ) -> dict[str, Any]:
     """Train/select/test one fold; write ``fold_result.json`` and ``history.jsonl`` to
-    ``out_dir`` and return the result dict (the trainer's :class:`FoldResult` fields)."""
+    ``out_dir`` and return the result dict (the trainer's :class:`FoldResult` fields).
+    ``extra_tests`` name other records (same cache) whose fold test subjects are also
+    scored with the selected weights, under ``extra_test_metrics``."""
     from affectvlm.model.optim import param_groups
-    from affectvlm.train.components import build_model_and_loss, load_fold_data
+    from affectvlm.train.components import (
+        build_loader,
+        build_model_and_loss,
+        load_fold_data,
+        make_dataset,
+    )
     from affectvlm.train.distributed import detect, resolve_device
     from affectvlm.train.loop import predict, train_one_epoch
     from affectvlm.train.optim import build_optimizer, build_scheduler
@@ -142,6 +150,16 @@ def train_ce_fold(
             break
     classifier.load_state_dict(best[2])
     result = _fold_result(config, fold, best[1], history, evaluate("test"), data.class_names)
+    result["extra_test_metrics"] = {}
+    for name, extra in (extra_tests or {}).items():
+        other = load_fold_data(config, records, foldset, fold, data.cache, extra)
+        test = make_dataset(config, other, "test", model, bank, training=False)
+        loader, _ = build_loader(config, test, info, training=False)
+        _, y, p = predict(
+            classifier, loader, None, device=dev, precision=config.precision, info=info
+        )
+        metrics = classification_metrics(y, p, data.class_names).to_dict()
+        result["extra_test_metrics"][name] = metrics
     write_history(out / "history.jsonl", history)
     atomic_write_json(out / "fold_result.json", result)
     return result

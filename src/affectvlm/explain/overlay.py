@@ -46,19 +46,28 @@ def to_rgb(image: np.ndarray) -> np.ndarray:
     return image
 
 
+def resize_map(heat: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """A map ``(h, w)`` resized to ``size = (H, W)`` bilinearly (antialiased when shrinking),
+    so an upsampled saliency map is a smooth field, not blocks of model pixels."""
+    from PIL import Image
+
+    heat = np.asarray(heat, dtype=np.float64)
+    if heat.shape == tuple(size):
+        return heat
+    resized = Image.fromarray(heat.astype(np.float32)).resize(
+        (size[1], size[0]), Image.Resampling.BILINEAR
+    )
+    return np.asarray(resized, dtype=np.float64)
+
+
 def overlay(
     image: np.ndarray, heat: np.ndarray, alpha: float = 0.6, cmap: str = "inferno"
 ) -> np.ndarray:
     """Blend heat ``(h, w)`` in [0, 1] over ``image``: the colour's opacity grows with the
-    heat (cold pixels show the view), so the face stays readable. Heat is resized to the
-    image with nearest-neighbour sampling if the sizes differ."""
+    heat (cold pixels show the view), so the face stays readable. Heat of another size is
+    resized smoothly (:func:`resize_map`), e.g. model-size maps over larger display views."""
     rgb = to_rgb(image).astype(np.float64)
-    heat = np.asarray(heat, dtype=np.float64)
-    h, w = rgb.shape[:2]
-    if heat.shape != (h, w):
-        rows = (np.arange(h) * heat.shape[0] // h)[:, None]
-        cols = (np.arange(w) * heat.shape[1] // w)[None, :]
-        heat = heat[rows, cols]
+    heat = resize_map(np.asarray(heat, dtype=np.float64), rgb.shape[:2])
     weight = alpha * np.clip(heat, 0, 1)[..., None]
     blended = (1 - weight) * rgb + weight * colourise(heat, cmap)
     return blended.round().clip(0, 255).astype(np.uint8)

@@ -45,7 +45,15 @@ def load_render_config(model_dir: Path) -> RenderConfig:
             "writes them next to the weights",
         )
     try:
-        return from_dict(RenderConfig, read_toml(file), prefix="render")
+        table = read_toml(file)
+    except UnicodeDecodeError as exc:
+        raise InferenceError(file, "not a text file (not UTF-8)") from exc
+    except ConfigError as exc:
+        raise InferenceError(file, str(exc).removeprefix(f"{file}: ")) from exc
+    if not table:  # the trainer writes every setting: defaults would render differently
+        raise InferenceError(file, "empty: the render settings of the model are lost")
+    try:
+        return from_dict(RenderConfig, table, prefix="render")
     except ConfigError as exc:
         raise InferenceError(file, str(exc)) from exc
 

@@ -3,27 +3,45 @@
 A folder whose scan files all have numbered names (``000.wrl``, ``0001.obj``) is one 4D
 sequence; any other folder is searched recursively for scans by registered suffix. A zip
 holds one sequence (or one scan) and is extracted safely: no absolute paths, no ``..``,
-no links, bounded member count and size (the sizes written are counted, not trusted).
+no links, no name that is both a file and a folder, only stored or deflated members, and
+bounded member count, size per file and total size: declared sizes are checked before
+anything is written and the bytes inflated are counted while streaming, not trusted.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import stat
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
+from affectvlm.errors import PathError
 from affectvlm.io.errors import ScanFormatError
 from affectvlm.io.registry import read_scan, scan_suffixes
 from affectvlm.io.scan import Scan, ScanSequence
 from affectvlm.io.sequence import FRAME_SUFFIXES, read_sequence
 
 InputKind = Literal["scan", "sequence", "zip"]
+ZIP_FOLDER_PREFIX = "affectvlm-zip-"
+"""Name prefix of the temporary folder a zip is extracted to (see :func:`open_input`)."""
+CHUNK = 1 << 20
+"""Bytes inflated per read while extracting a zip (bounds the memory extraction takes)."""
+_EXTRACT_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    EOFError,
+    OSError,
+    RuntimeError,  # encrypted members
+    NotImplementedError,
+    zlib.error,
+)
 
 
 @dataclass
@@ -104,8 +122,8 @@ def resolve_inputs(paths: Iterable[str | Path]) -> tuple[list[InputItem], list[I
     return items, errors
 
 
-def _member_target(info: zipfile.ZipInfo, archive: Path) -> PurePosixPath | None:
-    """The safe relative path of a zip member (None for folders); raises on unsafe names."""
+def _member_path(info: zipfile.ZipInfo, archive: Path) -> PurePosixPath:
+    """The relative path of a zip member; raises on links and names that leave the folder."""
     name = info.filename.replace("\\", "/")
     mode = info.external_attr >> 16
     if stat.S_ISLNK(mode):
@@ -115,54 +133,136 @@ def _member_target(info: zipfile.ZipInfo, archive: Path) -> PurePosixPath | None
     rel = PurePosixPath(name)
     if any(part == ".." for part in rel.parts):
         raise ScanFormatError(archive, f"zip member {info.filename!r} escapes the archive folder")
-    if info.is_dir():
-        return None
-    if any(part.startswith("__MACOSX") for part in rel.parts) or rel.name.startswith("._"):
-        return None  # resource forks written by macOS Finder; never scans
     return rel
 
 
-def extract_zip(archive: str | Path, dest: str | Path, limits: InputLimits | None = None) -> Path:
-    """Extract ``archive`` under ``dest`` after checking every member name; return ``dest``."""
-    archive, dest = Path(archive), Path(dest)
-    limits = limits or InputLimits()
-    budget = int(limits.max_unzipped_mb * 1024 * 1024)
-    try:
-        zf = zipfile.ZipFile(archive)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise ScanFormatError(archive, f"not a readable zip file ({exc})") from exc
-    with zf:
-        members = zf.infolist()
-        if len(members) > limits.max_zip_members:
+def _is_extracted(info: zipfile.ZipInfo, rel: PurePosixPath) -> bool:
+    """Files are extracted; folders, empty names and macOS Finder resource forks are not."""
+    if info.is_dir() or not rel.parts:
+        return False
+    return not (any(p.startswith("__MACOSX") for p in rel.parts) or rel.name.startswith("._"))
+
+
+def _plan_extraction(
+    zf: zipfile.ZipFile, archive: Path, limits: InputLimits
+) -> list[tuple[zipfile.ZipInfo, PurePosixPath]]:
+    """The members to extract, checked before anything is written: safe names, each name
+    used once and never as both a file and a folder, supported compression, and declared
+    sizes within the per-file and total budgets."""
+    members = zf.infolist()
+    if len(members) > limits.max_zip_members:
+        raise ScanFormatError(
+            archive, f"zip holds {len(members)} entries (limit {limits.max_zip_members})"
+        )
+    paths = [(info, _member_path(info, archive)) for info in members]
+    folders = {parent for _, rel in paths for parent in rel.parents if parent.parts}
+    folders |= {rel for info, rel in paths if info.is_dir()}
+    plan, seen = [], set()
+    for info, rel in paths:
+        if info.is_dir():
+            continue
+        if rel in folders:
             raise ScanFormatError(
-                archive, f"zip holds {len(members)} entries (limit {limits.max_zip_members})"
+                archive, f"zip member {info.filename!r} is both a file and a folder"
             )
-        targets = [(info, _member_target(info, archive)) for info in members]
-        declared = sum(info.file_size for info, rel in targets if rel is not None)
-        if declared > budget:
+        if rel in seen:
+            raise ScanFormatError(archive, f"zip holds {info.filename!r} twice")
+        seen.add(rel)
+        if not _is_extracted(info, rel):
+            continue
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise ScanFormatError(
                 archive,
-                f"zip expands to {declared / 2**20:.0f} MiB (limit {limits.max_unzipped_mb:g})",
+                f"zip member {info.filename!r} uses compression method {info.compress_type} "
+                "(only stored and deflate are accepted)",
             )
-        written = 0
-        for info, rel in targets:
-            if rel is None:
-                continue
-            out = dest.joinpath(*rel.parts)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                with zf.open(info) as src, open(out, "wb") as dst:
-                    while chunk := src.read(1 << 20):
-                        written += len(chunk)
-                        if written > budget:
-                            raise ScanFormatError(
-                                archive, f"zip expands past {limits.max_unzipped_mb:g} MiB"
-                            )
-                        dst.write(chunk)
-            except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
-                raise ScanFormatError(archive, f"corrupt member {info.filename!r} ({exc})") from exc
-            except RuntimeError as exc:  # encrypted members
-                raise ScanFormatError(archive, f"cannot extract {info.filename!r} ({exc})") from exc
+        if info.file_size > _mib(limits.max_file_mb):
+            raise ScanFormatError(
+                archive,
+                f"zip member {info.filename!r} expands to {info.file_size / 2**20:.0f} MiB "
+                f"(limit {limits.max_file_mb:g} MiB per file)",
+            )
+        plan.append((info, rel))
+    declared = sum(info.file_size for info, _ in plan)
+    if declared > _mib(limits.max_unzipped_mb):
+        raise ScanFormatError(
+            archive,
+            f"zip expands to {declared / 2**20:.0f} MiB (limit {limits.max_unzipped_mb:g} MiB)",
+        )
+    return plan
+
+
+def _mib(megabytes: float) -> int:
+    return int(megabytes * 1024 * 1024)
+
+
+def _reason(exc: BaseException) -> str:
+    """An exception's text without the file name an ``OSError`` carries (a server path)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc)
+
+
+def _discard(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
+
+
+def _copy_member(
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    out: Path,
+    archive: Path,
+    budget: int,
+    limits: InputLimits,
+) -> int:
+    """Stream one member to ``out`` in 1 MiB chunks, counting the bytes actually inflated
+    (declared sizes can lie); past ``budget`` or the per-file limit the partial file is
+    removed and the archive refused. Returns the bytes written."""
+    per_file, written = _mib(limits.max_file_mb), 0
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with zf.open(info) as src, open(out, "wb") as dst:
+            while chunk := src.read(CHUNK):
+                written += len(chunk)
+                if written > per_file:
+                    raise ScanFormatError(
+                        archive,
+                        f"zip member {info.filename!r} expands past {limits.max_file_mb:g} MiB "
+                        "(limit per file)",
+                    )
+                if written > budget:
+                    raise ScanFormatError(
+                        archive, f"zip expands past {limits.max_unzipped_mb:g} MiB"
+                    )
+                dst.write(chunk)
+    except ScanFormatError:
+        _discard(out)
+        raise
+    except _EXTRACT_ERRORS as exc:
+        _discard(out)
+        raise ScanFormatError(
+            archive, f"cannot extract {info.filename!r} ({_reason(exc)})"
+        ) from exc
+    return written
+
+
+def extract_zip(archive: str | Path, dest: str | Path, limits: InputLimits | None = None) -> Path:
+    """Extract ``archive`` under ``dest`` after checking every member; return ``dest``.
+
+    Names, declared sizes and compression are checked before anything is written; inflated
+    bytes are counted while streaming, so a zip bomb stops at the budget.
+    """
+    archive, dest = Path(archive), Path(dest)
+    limits = limits or InputLimits()
+    try:
+        zf = zipfile.ZipFile(archive)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ScanFormatError(archive, f"not a readable zip file ({_reason(exc)})") from exc
+    with zf:
+        left = _mib(limits.max_unzipped_mb)
+        for info, rel in _plan_extraction(zf, archive, limits):
+            left -= _copy_member(zf, info, dest.joinpath(*rel.parts), archive, left, limits)
     return dest
 
 
@@ -184,7 +284,8 @@ def open_input(
     item: InputItem | str | Path, limits: InputLimits | None = None
 ) -> Iterator[Scan | ScanSequence]:
     """Yield the Scan or (lazily read) ScanSequence of ``item``; a zip is extracted to a
-    temporary folder that is removed on exit, so use the sequence inside the ``with``."""
+    temporary folder that is removed on exit, so use the sequence inside the ``with``.
+    Errors about a file inside a zip name the zip and the member."""
     if not isinstance(item, InputItem):
         path = Path(item)
         kind: InputKind = "zip" if path.suffix.lower() == ".zip" else "scan"
@@ -198,9 +299,24 @@ def open_input(
     elif item.kind == "sequence":
         yield read_sequence(item.path)
     else:
-        tmp = tempfile.mkdtemp(prefix="affectvlm-zip-")
+        tmp = Path(tempfile.mkdtemp(prefix=ZIP_FOLDER_PREFIX))
         try:
             inner = find_single_input(extract_zip(item.path, tmp, limits), item.path)
             yield read_scan(inner.path) if inner.kind == "scan" else read_sequence(inner.path)
+        except PathError as exc:  # also faults of frames read lazily inside the ``with``
+            restated = in_archive(exc, tmp, item.path)
+            if restated is exc:
+                raise
+            raise restated from exc
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def in_archive(exc: PathError, folder: Path, archive: Path) -> PathError:
+    """``exc`` about a file extracted to ``folder`` restated about ``archive`` and the member
+    (the temporary folder is gone once the input is closed, so it is never named)."""
+    if exc.path is None or not exc.path.is_relative_to(folder):
+        return exc
+    member = exc.path.relative_to(folder).as_posix()
+    reason = exc.reason.replace(f"{folder}{os.sep}", "")
+    return type(exc)(archive, f"{member}: {reason}" if member != "." else reason)

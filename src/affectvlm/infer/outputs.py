@@ -30,8 +30,10 @@ class Prediction:
     ``probs (C,)`` are the fused class probabilities over ``class_names``; ``view_probs
     (V, C)`` score each view alone; for sequences rendered as frames, ``frame_probs (T, C)``
     score each sampled frame (``frame_indices`` into the sequence). ``views`` holds the
-    rendered images (one :class:`RenderedViews` per sampled frame, or one). ``class_prompts``
-    are the exact prompts whose ensembled embedding defines each class.
+    rendered images (one :class:`RenderedViews` per sampled frame, or one), at the model's
+    render size; ``display_views`` the same frames rendered larger for people to look at
+    (only from a predictor with a ``display_size``). ``class_prompts`` are the exact prompts
+    whose ensembled embedding defines each class.
     """
 
     source: str
@@ -44,6 +46,7 @@ class Prediction:
     view_embeddings: np.ndarray  # (V, D)
     views: list[RenderedViews]
     class_prompts: dict[str, list[str]]
+    display_views: list[RenderedViews] | None = None
     frame_probs: np.ndarray | None = None
     frame_indices: list[int] | None = None
     frame_embeddings: np.ndarray | None = None  # (T, V, D)

@@ -33,17 +33,22 @@ from affectvlm.render.views import RenderedViews, render_views
 DISPLAY_CHANNELS: tuple[str, ...] = ("texture", "shading", "depth")
 """Channels rendered for display besides the model input (they do not change it)."""
 
+DISPLAY_SIZE = 256
+"""Edge in pixels of the views rendered for people to look at (the app's ``display_size``)."""
+
 PREDICT_ERRORS = (ScanFormatError, InferenceError, OSError, ValueError)
 """Failures of one input in a batch: recorded and reported, the batch goes on."""
 
 
 @dataclass
 class RenderedInput:
-    """Model input ``(T, V, 3, H, W)`` uint8 and the images behind it."""
+    """Model input ``(T, V, 3, H, W)`` uint8 and the images behind it; ``display_views`` are
+    the same frames rendered again at the predictor's ``display_size`` (None without one)."""
 
     array: np.ndarray
     views: list[RenderedViews]
     frame_indices: list[int] | None  # into the sequence, for sampled frames
+    display_views: list[RenderedViews] | None = None
 
 
 def _display_config(config: RenderConfig, extra: Sequence[str]) -> RenderConfig:
@@ -59,7 +64,12 @@ def _motion_view(sequence: ScanSequence) -> ScanSequence:
 
 
 class Predictor:
-    """A trained AffectVLM ready to predict on scans, sequences and paths."""
+    """A trained AffectVLM ready to predict on scans, sequences and paths.
+
+    With ``display_size`` (the app passes :data:`DISPLAY_SIZE`) each prediction also carries
+    its views rendered at ``max(display_size, model render size)`` for display; the model
+    always gets the render size it was trained on.
+    """
 
     def __init__(
         self,
@@ -69,7 +79,11 @@ class Predictor:
         device: str | torch.device = "auto",
         display_channels: Sequence[str] = DISPLAY_CHANNELS,
         source: str = "",
+        display_size: int | None = None,
     ) -> None:
+        if display_size is not None and display_size < 1:
+            raise ValueError(f"display_size must be >= 1 pixel, got {display_size}")
+        self.display_size = display_size
         self.device = resolve_device(device)
         self.model = model.to(self.device).eval()
         self.render_config = render_config
@@ -89,6 +103,7 @@ class Predictor:
         path: str | Path,
         device: str | torch.device = "auto",
         display_channels: Sequence[str] = DISPLAY_CHANNELS,
+        display_size: int | None = None,
     ) -> Predictor:
         """Load a run folder or its ``model/`` subfolder (weights, prompts, render settings)."""
         from affectvlm.model import AffectVLM
@@ -101,7 +116,9 @@ class Predictor:
         if bank is None:
             raise InferenceError(model_dir, "no prompt_bank.json saved with the model")
         classes = load_class_names(model_dir, bank.emotions)
-        return cls(model, render_config, classes, dev, display_channels, str(model_dir))
+        return cls(
+            model, render_config, classes, dev, display_channels, str(model_dir), display_size
+        )
 
     @property
     def display_render_config(self) -> RenderConfig:
@@ -111,22 +128,35 @@ class Predictor:
     # --- rendering -----------------------------------------------------------------------
 
     def render(self, data: Scan | ScanSequence) -> RenderedInput:
-        """Render ``data`` exactly as the training cache did (``render_item``)."""
-        config, device = self._render_config, self.device
-        if isinstance(data, Scan):
-            frames = [render_views(data, config, device=device)]
-            indices = None
-        else:
+        """Render ``data`` exactly as the training cache did (``render_item``), and with a
+        ``display_size`` the same frames again at that size."""
+        config = self._render_config
+        chosen: Scan | ScanSequence = data
+        indices = None
+        if isinstance(data, ScanSequence):
             indices = sample_frames(_motion_view(data), config.frames, config.frame_sampling)
-            chosen = ScanSequence(
-                frames=[data.frames[i] for i in indices], fps=data.fps, loader=data.loader
-            )
-            uniform = replace(config, frames=len(indices), frame_sampling="uniform")
-            frames = render_sequence(chosen, uniform, device=device)
-            if config.temporal == "dynamic":
-                indices = None
-        array = np.stack([f.model_input(config.model_input) for f in frames])
-        return RenderedInput(array, frames, indices)
+            frames = [data.frames[i] for i in indices]
+            if self.display_size is not None:  # rendered twice: read each frame once
+                frames = [data.frame(i) for i in indices]
+            chosen = ScanSequence(frames=frames, fps=data.fps, loader=data.loader)
+        views = self._render_frames(chosen, config)
+        display = None
+        if self.display_size is not None:
+            size = max(self.display_size, config.image_size)
+            display = self._render_frames(chosen, replace(config, image_size=size))
+        if config.temporal == "dynamic":
+            indices = None
+        array = np.stack([f.model_input(config.model_input) for f in views])
+        return RenderedInput(array, views, indices, display)
+
+    def _render_frames(
+        self, data: Scan | ScanSequence, config: RenderConfig
+    ) -> list[RenderedViews]:
+        """One :class:`RenderedViews` for a scan; the frames of an already sampled sequence."""
+        if isinstance(data, Scan):
+            return [render_views(data, config, device=self.device)]
+        uniform = replace(config, frames=len(data), frame_sampling="uniform")
+        return render_sequence(data, uniform, device=self.device)
 
     def images(self, array: np.ndarray) -> torch.Tensor:
         """``(T, V, 3, H, W)`` uint8 → the model batch: ``(1, V, 3, S, S)`` for one frame, else
@@ -157,13 +187,17 @@ class Predictor:
 
     @torch.no_grad()
     def predict(
-        self, item: Scan | ScanSequence | InputItem | str | Path, prompts: Sequence[str] = ()
+        self,
+        item: Scan | ScanSequence | InputItem | str | Path,
+        prompts: Sequence[str] = (),
+        limits: InputLimits | None = None,
     ) -> Prediction:
-        """Class probabilities (fused, per view, per frame) and free-text prompt scores."""
+        """Class probabilities (fused, per view, per frame) and free-text prompt scores;
+        ``limits`` bound what a zip may expand to."""
         if isinstance(item, (Scan, ScanSequence)):
             return self._predict(item, _source(item), prompts)
         path = item.path if isinstance(item, InputItem) else Path(item)
-        with open_input(item) as data:
+        with open_input(item, limits) as data:
             return self._predict(data, str(path), prompts)
 
     def _predict(
@@ -190,6 +224,7 @@ class Predictor:
             embedding=_np(enc.fused_embed[0]),
             view_embeddings=_np(enc.view_embeds[0]),
             views=rendered.views,
+            display_views=rendered.display_views,
             class_prompts={k: list(v) for k, v in self.class_prompts.items()},
             frame_probs=frame_probs,
             frame_indices=rendered.frame_indices if frame_probs is not None else None,
@@ -246,14 +281,20 @@ class Predictor:
         prompts: Sequence[str] = (),
         limits: InputLimits | None = None,
     ) -> Iterator[Prediction | InputError]:
-        """Predict each item in turn; an item that fails yields an :class:`InputError`."""
+        """Predict each item in turn; an item that fails yields an :class:`InputError` with
+        the reason, and the batch goes on (a fault outside the expected error types, a bug,
+        is recorded with its type rather than losing the other predictions)."""
         for item in items:
             try:
                 with open_input(item, limits) as data, torch.no_grad():
-                    yield self._predict(data, str(item.path), prompts)
+                    prediction = self._predict(data, str(item.path), prompts)
             except PREDICT_ERRORS as exc:
-                same = Path(getattr(exc, "path", "")) == item.path
+                same = Path(getattr(exc, "path", "") or "") == item.path
                 yield InputError(item.path, exc.reason if same else str(exc))
+            except Exception as exc:  # a batch job records every failure and goes on
+                yield InputError(item.path, f"unexpected {type(exc).__name__}: {exc}")
+            else:
+                yield prediction
 
 
 def _source(data: Scan | ScanSequence) -> str:

@@ -5,6 +5,7 @@ from affectvlm.io.bnd import BndLandmarks, read_bnd
 from affectvlm.io.bnt import BntGrid, read_bnt, read_bnt_grid
 from affectvlm.io.bosphorus_landmarks import read_lm2, read_lm3
 from affectvlm.io.errors import ScanFormatError
+from affectvlm.io.geometry import GeometryLimits, check_geometry
 from affectvlm.io.obj import read_obj, write_obj
 from affectvlm.io.ply import read_ply, write_ply
 from affectvlm.io.registry import read_scan, readers, register_reader, scan_suffixes
@@ -15,9 +16,11 @@ from affectvlm.io.vrml import read_wrl
 __all__ = [
     "BndLandmarks",
     "BntGrid",
+    "GeometryLimits",
     "Scan",
     "ScanFormatError",
     "ScanSequence",
+    "check_geometry",
     "read_bnd",
     "read_bnt",
     "read_bnt_grid",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 from typing import NamedTuple
 
@@ -26,7 +27,7 @@ def read_bnd(path: str | Path, n_vertices: int | None = None) -> BndLandmarks:
     """
     path = Path(path)
     try:
-        text = path.read_bytes().decode("ascii")
+        text = path.read_bytes().removeprefix(codecs.BOM_UTF8).decode("ascii")
     except OSError as exc:
         raise ScanFormatError(path, f"cannot read landmarks: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:

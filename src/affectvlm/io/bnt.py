@@ -20,7 +20,13 @@ from affectvlm.io.bosphorus_landmarks import read_lm3
 from affectvlm.io.errors import ScanFormatError
 from affectvlm.io.registry import register_reader
 from affectvlm.io.scan import Scan
-from affectvlm.io.texture import find_file, load_texture_image, resolve_texture
+from affectvlm.io.texture import (
+    OUTSIDE_NOTE,
+    find_file,
+    load_texture_image,
+    outside_folder,
+    resolve_texture,
+)
 
 _HEADER = struct.Struct("<HHdH")  # nrows, ncols, zmin, name length
 
@@ -149,6 +155,8 @@ def read_bnt(path: str | Path, *, load_texture: bool = True, landmarks: bool = T
     )
     if landmarks:
         lm3, _ = find_file(path.parent, f"{path.stem}.lm3")
+        if lm3 is None and outside_folder(path.parent, f"{path.stem}.lm3"):
+            notes.append(f"landmarks {path.stem}.lm3 {OUTSIDE_NOTE}")
         if lm3 is not None:
             points = read_lm3(lm3)
             if points:

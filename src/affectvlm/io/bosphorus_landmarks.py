@@ -6,6 +6,7 @@ return ``{label: coordinates}`` in file order; index by label, never by position
 
 from __future__ import annotations
 
+import codecs
 import math
 import re
 from pathlib import Path
@@ -14,7 +15,7 @@ import numpy as np
 
 from affectvlm.io.errors import ScanFormatError
 
-_COUNT = re.compile(r"^(\d+)\s+landmarks:?$", re.IGNORECASE)
+_COUNT = re.compile(r"^([0-9]+)\s+landmarks:?$", re.IGNORECASE)
 
 
 def read_lm3(path: str | Path) -> dict[str, np.ndarray]:
@@ -54,7 +55,7 @@ def read_lm2(path: str | Path) -> dict[str, np.ndarray]:
 def _body(path: Path, kind: str) -> tuple[int, list[str]]:
     """Check the header, skip an optional ``*`` free-text block; return (count, other lines)."""
     try:
-        text = path.read_text(encoding="latin-1")
+        text = path.read_bytes().removeprefix(codecs.BOM_UTF8).decode("latin-1")
     except OSError as exc:
         raise ScanFormatError(path, f"cannot read landmarks: {exc.strerror or exc}") from exc
     raw = text.splitlines()

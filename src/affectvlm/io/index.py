@@ -1,11 +1,12 @@
 """The ``index`` job: walk a dataset root into labelled records, check them, write a manifest.
 
-Validation policy (cost-aware): a static scan is read in full with
-:func:`affectvlm.io.read_scan`. A 4D sequence is opened with
-:func:`affectvlm.io.sequence.read_sequence` (which checks every frame name, gaps and images)
-and then only its first and last frames are read in full — reading every frame of BU-4DFE
-would parse ~60 000 meshes; ``full_sequences=True`` does it anyway. A sample that fails is
-skipped with the reader's reason; the walk never stops half-way.
+Validation policy: a static scan is read in full with :func:`affectvlm.io.read_scan`. A 4D
+sequence is opened with :func:`affectvlm.io.sequence.read_sequence` (which checks every frame
+name, gaps and images) and then every frame is read in full (``sequence_frames="all"``); for
+speed, ``sequence_frames="ends"`` reads only the first and last frame (a bad middle frame is
+then found only by ``render``), and the summary and report say which was done. A sample that
+fails is skipped with the reader's reason, naming the bad frame of a sequence; the walk never
+stops half-way.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from affectvlm import EMOTIONS, __version__
 from affectvlm.fileio import atomic_write_json
@@ -34,6 +35,10 @@ Validator = Callable[[Path, SampleRecord], None]
 """``validator(absolute_path, record)`` raises ScanFormatError when the sample is unusable."""
 
 SHOWN_SKIPS = 20
+
+SequenceFrames = Literal["all", "ends"]
+"""Which frames of a 4D sequence validation reads: every one, or the first and last."""
+FRAMES_CHECKED = {"all": "every frame read", "ends": "only the first and last frame read"}
 
 __all__ = [
     "IndexResult",
@@ -62,6 +67,7 @@ class IndexResult:
     ignored: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     metadata: str = ""  # the metadata CSV merged, if any
+    sequence_frames: SequenceFrames | None = None  # what the default validator read of 4D
 
     @property
     def samples(self) -> list[SampleRecord]:
@@ -92,11 +98,15 @@ class IndexResult:
             "ignored": len(self.ignored),
             "with_notes": sum(1 for r in self.records if r.notes),
             "warnings": len(self.warnings),
+            "sequence_frames": FRAMES_CHECKED.get(self.sequence_frames or "", ""),
         }
 
 
-def validate_sample(path: Path, record: SampleRecord, *, full_sequences: bool = False) -> None:
-    """Read a sample with the real readers (see the module docstring for the 4D policy)."""
+def validate_sample(
+    path: Path, record: SampleRecord, *, sequence_frames: SequenceFrames = "all"
+) -> None:
+    """Read a sample with the real readers (see the module docstring for the 4D policy); a
+    bad frame of a sequence raises naming that frame."""
     if not record.is_sequence:
         from affectvlm.io import read_scan
 
@@ -107,9 +117,28 @@ def validate_sample(path: Path, record: SampleRecord, *, full_sequences: bool = 
     sequence = read_sequence(path)
     if len(sequence) != record.frames:
         raise ScanFormatError(path, f"reader sees {len(sequence)} frames, index {record.frames}")
-    indices = range(len(sequence)) if full_sequences else sorted({0, len(sequence) - 1})
-    for i in indices:
-        sequence.frame(i)
+    _check_frames_option(sequence_frames)
+    last = len(sequence) - 1
+    for i in range(len(sequence)) if sequence_frames == "all" else sorted({0, last}):
+        name = _frame_name(sequence, i)
+        try:
+            sequence.frame(i)
+        except ScanFormatError as exc:
+            where = "" if exc.path is None or exc.path.name == name else f"{exc.path.name}: "
+            raise ScanFormatError(path, f"frame {name}: {where}{exc.reason}") from exc
+        except Exception as exc:  # a reader bug: reported by the walk, naming the frame
+            reason = f"frame {name}: unexpected {type(exc).__name__} in reader: {exc}"
+            raise ScanFormatError(path, reason) from exc
+
+
+def _check_frames_option(sequence_frames: str) -> None:
+    if sequence_frames not in FRAMES_CHECKED:
+        raise ValueError(f"sequence_frames must be one of {list(FRAMES_CHECKED)}")
+
+
+def _frame_name(sequence: Any, index: int) -> str:
+    item = sequence.frames[index]
+    return Path(item).name if isinstance(item, (str, Path)) else str(index)
 
 
 def index_dataset(
@@ -120,18 +149,21 @@ def index_dataset(
     metadata: str | Path | None = None,
     progress: bool = True,
     validator: Validator | None = None,
-    full_sequences: bool = False,
+    sequence_frames: SequenceFrames = "all",
 ) -> IndexResult:
     """Walk ``root`` with the ``dataset`` layout into records, skipped entries and a summary.
 
     ``metadata`` is a CSV (subject, sex, ethnicity, age, …) merged by subject; by default
     ``<root>/subjects.csv`` is used when present. With ``validate`` every sample is read by
-    ``validator`` (default :func:`validate_sample`) and a failing one is skipped.
+    ``validator`` (default :func:`validate_sample`, reading ``sequence_frames`` of each 4D
+    sequence) and a failing one is skipped.
     """
     root = Path(root)
     layout = get_layout(dataset)
+    checked = None
     if validate and validator is None:
-        validator = _default_validator(layout.sequences, full_sequences)
+        validator = _default_validator(layout.sequences, sequence_frames)
+        checked = sequence_frames if layout.sequences else None
     walked = layout.walk(root)
     result = IndexResult(
         root=root.resolve(),
@@ -142,6 +174,7 @@ def index_dataset(
         companions=dict(walked.companions),
         ignored=walked.ignored,
         warnings=walked.warnings,
+        sequence_frames=checked,
     )
     if metadata is None and (root / METADATA_FILE).is_file():
         metadata = root / METADATA_FILE
@@ -154,8 +187,9 @@ def index_dataset(
     return result
 
 
-def _default_validator(sequences: bool, full_sequences: bool) -> Validator:
+def _default_validator(sequences: bool, sequence_frames: SequenceFrames) -> Validator:
     """:func:`validate_sample`, after checking up front that the readers it needs exist."""
+    _check_frames_option(sequence_frames)
     if sequences:
         try:
             import affectvlm.io.sequence  # noqa: F401
@@ -164,7 +198,7 @@ def _default_validator(sequences: bool, full_sequences: bool) -> Validator:
                 f"validating 4D sequences needs affectvlm.io.sequence ({exc}); "
                 "index with validate=False (--no-validate) instead"
             ) from exc
-    return lambda path, record: validate_sample(path, record, full_sequences=full_sequences)
+    return lambda path, record: validate_sample(path, record, sequence_frames=sequence_frames)
 
 
 def _validated(
@@ -282,6 +316,8 @@ def format_summary(result: IndexResult, max_skipped: int = SHOWN_SKIPS) -> str:
         lines.append(f"  records with notes (incomplete sets, gaps): {s['with_notes']}")
     if result.ignored:
         lines.append(f"  ignored: {len(result.ignored)} ({_ignored_text(result.ignored)})")
+    if s["sequence_frames"]:
+        lines.append(f"  4D sequences validated: {s['sequence_frames']}")
     lines += [f"  warning: {w}" for w in result.warnings]
     lines.append(f"  skipped: {len(result.skipped)}")
     lines += [f"    {p}: {r}" for p, r in result.skipped[:max_skipped]]

@@ -9,6 +9,7 @@ is noted, not fatal. Other elements and properties are skipped.
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 from dataclasses import dataclass
@@ -74,7 +75,23 @@ def _parse_header(path: Path, data: bytes) -> tuple[str, list[_Element], list[st
             raise ScanFormatError(path, f"bad PLY header line {i}: {line!r}") from None
     if fmt is None:
         raise ScanFormatError(path, "PLY header has no 'format' line")
+    for el in elements:
+        _check_count(path, el, len(data))
+        names = [p.name for p in el.props]
+        if len(set(names)) < len(names):
+            twice = next(n for n in names if names.count(n) > 1)
+            raise ScanFormatError(path, f"element {el.name!r} declares property {twice!r} twice")
     return fmt, elements, comments, end.end()
+
+
+def _check_count(path: Path, el: _Element, size: int) -> None:
+    """A row takes at least one byte, so a count beyond the file size cannot be honest."""
+    if el.count < 0:
+        raise ScanFormatError(path, f"element {el.name!r} has a negative count ({el.count})")
+    if el.count > size:
+        raise ScanFormatError(
+            path, f"element {el.name!r} declares {el.count} rows but the file has {size} bytes"
+        )
 
 
 Columns = dict[str, "np.ndarray | tuple[np.ndarray, np.ndarray]"]  # lists: (flat, lengths)
@@ -228,6 +245,7 @@ def _n_lists(el: _Element) -> int:
 
 
 def _sniff(head: bytes) -> bool:
+    head = head.removeprefix(codecs.BOM_UTF8)
     return head.startswith(b"ply\n") or head.startswith(b"ply\r\n")
 
 
@@ -236,11 +254,14 @@ def read_ply(path: str | Path, *, load_texture: bool = True, landmarks: bool = T
     """Read a PLY mesh (``landmarks`` is accepted for a uniform reader interface)."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        data = path.read_bytes().removeprefix(codecs.BOM_UTF8)
     except OSError as exc:
         raise ScanFormatError(path, f"cannot read: {exc.strerror or exc}") from exc
     order, elements, comments, pos = _parse_header(path, data)
-    values = parse_numbers(data[pos:], np.float64, "PLY body", path) if order == "" else None
+    values = None
+    if order == "":  # ASCII: parsed in place, and the text dropped once it is numbers
+        values = parse_numbers(data, np.float64, "PLY body", path, pos)
+        data = b""
     found: dict[str, Columns] = {}
     at = 0
     for el in elements:
@@ -253,6 +274,8 @@ def read_ply(path: str | Path, *, load_texture: bool = True, landmarks: bool = T
             found[el.name], pos = _read_binary(path, data, pos, el, order)
     if values is not None and at != len(values):
         raise ScanFormatError(path, f"{len(values) - at} values after the last element")
+    if values is None and pos != len(data):
+        raise ScanFormatError(path, f"{len(data) - pos} bytes after the last element")
     return _assemble(path, found, comments, load_texture)
 
 

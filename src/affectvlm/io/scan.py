@@ -9,6 +9,12 @@ from pathlib import Path
 import numpy as np
 
 
+def _float32(values: np.ndarray) -> np.ndarray:
+    """``values`` as contiguous float32; an overflow becomes inf (the readers reject it)."""
+    with np.errstate(over="ignore"):
+        return np.ascontiguousarray(values, dtype=np.float32)
+
+
 @dataclass
 class Scan:
     """One face mesh in millimetres.
@@ -31,20 +37,20 @@ class Scan:
     notes: list[str] = field(default_factory=list)  # non-fatal remarks from the reader
 
     def __post_init__(self) -> None:
-        self.vertices = np.ascontiguousarray(self.vertices, dtype=np.float32)
+        self.vertices = _float32(self.vertices)
         self.faces = np.ascontiguousarray(self.faces, dtype=np.int64)
         if self.vertices.ndim != 2 or self.vertices.shape[1] != 3:
             raise ValueError(f"vertices must be (N, 3), got {self.vertices.shape}")
         if self.faces.ndim != 2 or self.faces.shape[1] != 3:
             raise ValueError(f"faces must be (M, 3), got {self.faces.shape}")
         if self.colors is not None:
-            self.colors = np.ascontiguousarray(self.colors, dtype=np.float32)
+            self.colors = _float32(self.colors)
         if self.uv is not None:
-            self.uv = np.ascontiguousarray(self.uv, dtype=np.float32)
+            self.uv = _float32(self.uv)
         if self.uv_faces is not None:
             self.uv_faces = np.ascontiguousarray(self.uv_faces, dtype=np.int64)
         if self.landmarks is not None:
-            self.landmarks = np.ascontiguousarray(self.landmarks, dtype=np.float32)
+            self.landmarks = _float32(self.landmarks)
 
     @property
     def has_texture(self) -> bool:

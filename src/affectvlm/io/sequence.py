@@ -12,6 +12,7 @@ from functools import partial
 from pathlib import Path
 
 from affectvlm.io.errors import ScanFormatError
+from affectvlm.io.geometry import GeometryLimits
 from affectvlm.io.registry import read_scan
 from affectvlm.io.scan import ScanSequence
 
@@ -31,9 +32,16 @@ def _ranges(numbers: list[int]) -> str:
 
 
 def read_sequence(
-    folder: str | Path, fps: float = 25.0, *, load_texture: bool = True
+    folder: str | Path,
+    fps: float = 25.0,
+    *,
+    load_texture: bool = True,
+    limits: GeometryLimits | None = None,
 ) -> ScanSequence:
-    """The frames of one recording folder, sorted by frame number, read on access."""
+    """The frames of one recording folder, sorted by frame number, read on access.
+
+    Each frame goes through :func:`read_scan` when it is read, geometry checks included.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise ScanFormatError(folder, "sequence folder does not exist")
@@ -45,7 +53,7 @@ def read_sequence(
     kinds = sorted({p.suffix.lower() for p in files})
     if len(kinds) > 1:
         raise ScanFormatError(folder, f"frames mix formats ({', '.join(kinds)})")
-    bad = [p.name for p in files if not p.stem.isdigit()]
+    bad = [p.name for p in files if not (p.stem.isascii() and p.stem.isdigit())]
     if bad:
         raise ScanFormatError(folder, f"non-numeric frame names: {', '.join(bad[:5])}")
     by_number: dict[int, Path] = {}
@@ -72,6 +80,6 @@ def read_sequence(
         fps=fps,
         frame_numbers=numbers,
         path=folder,
-        loader=partial(read_scan, load_texture=load_texture),
+        loader=partial(read_scan, load_texture=load_texture, limits=limits),
         notes=notes,
     )

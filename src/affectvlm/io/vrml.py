@@ -16,15 +16,25 @@ import numpy as np
 
 from affectvlm.io.bnd import read_bnd
 from affectvlm.io.errors import ScanFormatError
-from affectvlm.io.numeric_text import parse_numbers
 from affectvlm.io.polygons import fan_triangulate, split_terminated
 from affectvlm.io.registry import register_reader
 from affectvlm.io.scan import Scan
-from affectvlm.io.texture import find_file, load_texture_image, resolve_texture
-from affectvlm.io.vrml_syntax import Node, Parser, check_header
+from affectvlm.io.texture import (
+    OUTSIDE_NOTE,
+    find_file,
+    load_texture_image,
+    outside_folder,
+    resolve_texture,
+)
+from affectvlm.io.vrml_syntax import Node, NumberList, Parser, check_header
 
 _BOM = b"\xef\xbb\xbf"
 _GROUPS = ("Group", "Collision", "Anchor", "Billboard")
+MAX_NODE_VISITS = 100_000
+"""Most grouping/Shape nodes visited while collecting Shapes (a face file has a handful)."""
+MAX_INSTANCED_VERTICES = 10_000
+"""Vertices that ``USE`` of a geometry may add beyond doubling the file's own: keeps memory
+within a small multiple of the file however often a small file repeats one Shape."""
 
 
 @dataclass
@@ -53,17 +63,9 @@ def read_wrl(path: str | Path, *, load_texture: bool = True, landmarks: bool = T
         raise ScanFormatError(path, f"cannot read: {exc.strerror or exc}") from exc
     check_header(data, path)
     parser = Parser(data, path)
-    shapes: list[tuple[Node, np.ndarray]] = []
-    _collect_shapes(parser.parse(), np.eye(4), shapes, path)
+    shapes = _collect_shapes(parser.parse(), path)
     notes: list[str] = []
-    parts = []
-    for shape, matrix in shapes:
-        geometry = shape.fields.get("geometry")
-        if isinstance(geometry, Node) and geometry.type == "IndexedFaceSet":
-            parts.append(_read_face_set(geometry, shape, matrix, parser))
-        else:
-            kind = geometry.type if isinstance(geometry, Node) else "missing"
-            notes.append(f"skipped a Shape whose geometry is {kind}, not IndexedFaceSet")
+    parts = _read_parts(shapes, parser, notes)
     if not parts:
         raise ScanFormatError(path, "no IndexedFaceSet found")
     if any(not np.allclose(m, np.eye(4)) for _, m in shapes):
@@ -94,7 +96,34 @@ def read_wrl(path: str | Path, *, load_texture: bool = True, landmarks: bool = T
         if bnd is not None:
             scan.landmarks = read_bnd(bnd, n_vertices=len(scan.vertices)).points
             notes.append(f"landmarks from {bnd.name}")
+        elif outside_folder(path.parent, f"{path.stem}.bnd"):
+            notes.append(f"landmarks {path.stem}.bnd {OUTSIDE_NOTE}")
     return scan
+
+
+def _read_parts(
+    shapes: list[tuple[Node, np.ndarray]], parser: Parser, notes: list[str]
+) -> list[_Part]:
+    """Each Shape's IndexedFaceSet in world coordinates; ``USE`` repeats are budgeted."""
+    parts, first_count, repeated = [], {}, 0
+    for shape, matrix in shapes:
+        geometry = shape.fields.get("geometry")
+        if not (isinstance(geometry, Node) and geometry.type == "IndexedFaceSet"):
+            kind = geometry.type if isinstance(geometry, Node) else "missing"
+            notes.append(f"skipped a Shape whose geometry is {kind}, not IndexedFaceSet")
+            continue
+        if id(geometry) in first_count:
+            repeated += first_count[id(geometry)]
+            own = sum(first_count.values())
+            if repeated > own + MAX_INSTANCED_VERTICES:
+                raise ScanFormatError(
+                    parser.path,
+                    f"USE repeats geometry into {repeated} extra vertices, more than the "
+                    f"file's own {own} + {MAX_INSTANCED_VERTICES} (MAX_INSTANCED_VERTICES)",
+                )
+        parts.append(_read_face_set(geometry, shape, matrix, parser))
+        first_count.setdefault(id(geometry), len(parts[-1].vertices))
+    return parts
 
 
 def _children(value: Any) -> list[Node]:
@@ -105,32 +134,54 @@ def _children(value: Any) -> list[Node]:
     return []
 
 
-def _collect_shapes(
-    nodes: list[Node], matrix: np.ndarray, out: list[tuple[Node, np.ndarray]], path: Path
-) -> None:
-    """Depth-first, in file order: every Shape reachable through grouping nodes."""
-    for node in nodes:
+def _collect_shapes(nodes: list[Node], path: Path) -> list[tuple[Node, np.ndarray]]:
+    """Depth-first, in file order: every Shape reachable through grouping nodes, with its
+    world matrix. Iterative, and bounded: ``USE`` can make a small file reach a node
+    exponentially often (see also :data:`MAX_INSTANCED_VERTICES`)."""
+    out: list[tuple[Node, np.ndarray]] = []
+    stack = [(node, np.eye(4)) for node in reversed(nodes)]
+    visits = 0
+    while stack:
+        node, matrix = stack.pop()
+        visits += 1
+        if visits > MAX_NODE_VISITS:
+            raise ScanFormatError(
+                path, f"more than {MAX_NODE_VISITS} nodes reached (USE repeats a group too often)"
+            )
         fields = node.fields
         if node.type == "Shape":
             out.append((node, matrix))
-        elif node.type == "Transform":
-            local = matrix @ _transform_matrix(fields, path)
-            _collect_shapes(_children(fields.get("children")), local, out, path)
+            continue
+        if node.type == "Transform":
+            with np.errstate(over="ignore", invalid="ignore"):
+                matrix = matrix @ _transform_matrix(fields, path)
+            if not np.isfinite(matrix).all():
+                raise ScanFormatError(path, "nested Transforms overflow (non-finite matrix)")
+            children = _children(fields.get("children"))
         elif node.type in _GROUPS:
-            _collect_shapes(_children(fields.get("children")), matrix, out, path)
+            children = _children(fields.get("children"))
         elif node.type == "Switch":
-            which = int(_vector(fields, "whichChoice", (-1.0,), path)[0])
+            which = _vector(fields, "whichChoice", (-1.0,), path)[0]
+            if which != int(which):
+                raise ScanFormatError(path, f"Switch whichChoice {which} is not an integer")
             choice = _children(fields.get("choice"))
-            _collect_shapes(choice[which : which + 1] if which >= 0 else [], matrix, out, path)
+            children = choice[int(which) : int(which) + 1] if which >= 0 else []
         elif node.type == "LOD":  # the first level is the most detailed
-            _collect_shapes(_children(fields.get("level"))[:1], matrix, out, path)
+            children = _children(fields.get("level"))[:1]
+        else:
+            continue
+        stack.extend((child, matrix) for child in reversed(children))
+    return out
 
 
 def _vector(fields: dict, name: str, default: tuple[float, ...], path: Path) -> np.ndarray:
     value = fields.get(name, default)
     if not isinstance(value, tuple) or len(value) != len(default):
         raise ScanFormatError(path, f"field {name} needs {len(default)} numbers, got {value!r}")
-    return np.asarray(value, dtype=np.float64)
+    vector = np.asarray(value, dtype=np.float64)
+    if not np.isfinite(vector).all():
+        raise ScanFormatError(path, f"field {name} has a NaN or infinite value: {value!r}")
+    return vector
 
 
 def _rotation(axis_angle: np.ndarray) -> np.ndarray:
@@ -157,8 +208,8 @@ def _transform_matrix(fields: dict, path: Path) -> np.ndarray:
 
 
 def _numbers(value: Any, dtype: type, what: str, parser: Parser, pos: int) -> np.ndarray:
-    if isinstance(value, bytes):
-        return parse_numbers(value, dtype, what, parser.path)
+    if isinstance(value, NumberList):
+        return value.parse(dtype, what, parser.path)
     if isinstance(value, tuple):  # a single value written without brackets
         return np.asarray(value, dtype=dtype)
     parser.fail(f"{what} is not a list of numbers", pos)
@@ -173,6 +224,11 @@ def _points(node: Any, field: str, width: int, what: str, parser: Parser, pos: i
     if not np.isfinite(values).all():
         parser.fail(f"{what} has a NaN or infinite value", node.pos)
     return values.reshape(-1, width)
+
+
+def _absent(index: Any) -> bool:
+    """Whether an optional index field is missing or an empty list."""
+    return index is None or (isinstance(index, NumberList) and index.is_blank())
 
 
 def _polygons(
@@ -221,8 +277,8 @@ def _read_face_set(ifs: Node, shape: Node, matrix: np.ndarray, parser: Parser) -
     uv = uv_faces = None
     if "texCoord" in f:
         uv = _points(f["texCoord"], "point", 2, "texCoord point", parser, ifs.pos)
-        tex_index = f.get("texCoordIndex", b"")
-        if isinstance(tex_index, bytes) and not tex_index.strip(b" \t\r\n,"):
+        tex_index = f.get("texCoordIndex")
+        if _absent(tex_index):
             if len(uv) < n:  # texCoordIndex absent: texCoord is indexed by coordIndex
                 parser.fail(f"texCoord has {len(uv)} points, fewer than coord ({n})", ifs.pos)
             uv_faces = faces.copy()
@@ -234,7 +290,10 @@ def _read_face_set(ifs: Node, shape: Node, matrix: np.ndarray, parser: Parser) -
             uv_faces = fan_triangulate(t_corners, lengths)
     colors = _vertex_colors(f, corners, lengths, n, parser, ifs.pos) if "color" in f else None
     if not np.allclose(matrix, np.eye(4)):
-        vertices = vertices @ matrix[:3, :3].T + matrix[:3, 3]
+        with np.errstate(over="ignore", invalid="ignore"):
+            vertices = vertices @ matrix[:3, :3].T + matrix[:3, 3]
+        if not np.isfinite(vertices).all():
+            parser.fail("coord point is NaN or infinite after its Transform", ifs.pos)
     return _Part(vertices, faces, uv, uv_faces, colors, _texture_urls(shape))
 
 
@@ -246,8 +305,8 @@ def _vertex_colors(
     colors = _points(f["color"], "color", 3, "Color color", parser, pos)
     if colors.size and (colors.min() < 0 or colors.max() > 1):
         parser.fail("Color values must lie in [0, 1]", pos)
-    color_index = f.get("colorIndex", b"")
-    if isinstance(color_index, bytes) and not color_index.strip(b" \t\r\n,"):
+    color_index = f.get("colorIndex")
+    if _absent(color_index):
         if len(colors) < n:
             parser.fail(f"Color has {len(colors)} colours for {n} vertices", pos)
         return colors[:n]

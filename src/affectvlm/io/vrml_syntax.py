@@ -1,8 +1,9 @@
 """VRML 2.0 syntax: comments, tokens, the node tree and fast numeric lists (FORMATS §0).
 
 Only the node types a face mesh needs are parsed field by field; every other node is
-skipped by bracket matching. Numeric ``[ ... ]`` lists are kept as raw bytes, to be turned
-into numbers in one vectorised pass each (``numeric_text.parse_numbers``).
+skipped by bracket matching. Numeric ``[ ... ]`` lists are kept as their byte range in the
+file (:class:`NumberList`, nothing copied), to be turned into numbers in one vectorised,
+chunked pass each (``numeric_text.parse_numbers``) when a reader asks for them.
 """
 
 from __future__ import annotations
@@ -12,9 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
+import numpy as np
+
 from affectvlm.io.errors import ScanFormatError
+from affectvlm.io.numeric_text import parse_numbers
 
 HEADER = b"#VRML V2.0 utf8"
+MAX_DEPTH = 100
+"""Deepest node nesting parsed (face files nest 3-5 deep); bounds the parser's recursion."""
 PARSED_NODES = frozenset(
     {
         "Transform", "Group", "Collision", "Anchor", "Billboard", "Switch", "LOD", "Shape",
@@ -31,12 +37,31 @@ _LIST_BODY = re.compile(rb'(?:[^\]{}"#]|#[^\r\n]*)*')
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
 _BRACKET = re.compile(rb'[\[\]{}"#]')
 _CLOSER = {b"[": b"]", b"{": b"}"}
+_BLANK = re.compile(rb"[\s,]*")
+
+
+@dataclass(frozen=True)
+class NumberList:
+    """A ``[ ... ]`` list of numbers as the byte range ``data[start:stop]``, parsed on demand."""
+
+    data: bytes
+    start: int
+    stop: int
+
+    def has(self, needle: bytes) -> bool:
+        return self.data.find(needle, self.start, self.stop) >= 0
+
+    def is_blank(self) -> bool:
+        return _BLANK.fullmatch(self.data, self.start, self.stop) is not None
+
+    def parse(self, dtype: type, what: str, path: Path) -> np.ndarray:
+        return parse_numbers(self.data, dtype, what, path, self.start, self.stop)
 
 
 @dataclass
 class Node:
-    """A parsed node. Field values: ``Node``, ``list`` (of nodes or strings), ``bytes`` (a raw
-    numeric list), ``tuple`` of floats, or ``str`` (a bare word such as ``TRUE``)."""
+    """A parsed node. Field values: ``Node``, ``list`` (of nodes or strings), ``NumberList``
+    (a numeric list), ``tuple`` of floats, or ``str`` (a bare word such as ``TRUE``)."""
 
     type: str
     fields: dict[str, Any] = field(default_factory=dict)
@@ -68,6 +93,7 @@ class Parser:
     def __init__(self, data: bytes, path: Path) -> None:
         self.data, self.path, self.pos = data, path, 0
         self.defs: dict[str, Node] = {}
+        self.depth = 0
 
     def fail(self, reason: str, pos: int | None = None) -> NoReturn:
         line = _line(self.data, self.pos if pos is None else pos)
@@ -135,7 +161,11 @@ class Parser:
             self.fail(f"expected '{{' after node type {type_name}")
         node = Node(type_name, pos=start)
         if type_name in PARSED_NODES:
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                self.fail(f"nodes nested more than {MAX_DEPTH} deep", start)
             node.fields = self.fields(type_name)
+            self.depth -= 1
         else:
             self.skip_block(b"{", type_name)
         if def_name is not None:
@@ -166,7 +196,8 @@ class Parser:
             try:
                 return tuple(float(w) for w in words)
             except ValueError:
-                self.fail(f"non-numeric value in field {name}: {b' '.join(words).decode()!r}")
+                shown = b" ".join(words)[:80].decode("latin-1")
+                self.fail(f"non-numeric value in field {name}: {shown!r}")
         if tok in (b"DEF", b"USE") or self.peek() == b"{":
             return self.node(tok)
         return tok.decode("latin-1")
@@ -174,19 +205,22 @@ class Parser:
     def list_value(self, name: str) -> Any:
         start = self.pos
         close = self.data.find(b"]", start)
-        segment = self.data[start:close] if close >= 0 else self.data[start:]
-        if b"#" in segment:  # rare: a comment inside a list may hide brackets
+        segment = NumberList(self.data, start, close if close >= 0 else len(self.data))
+        if segment.has(b"#"):  # rare: a comment inside a list may hide brackets
             end = _LIST_BODY.match(self.data, start).end()
             stop = self.data[end : end + 1]
             if stop in (b"]", b""):
                 close = end if stop else -1
-                segment = _COMMENT.sub(b" ", self.data[start:end])
-            else:
-                segment = stop  # a node or string list: parsed token by token below
-        if b"{" not in segment and b'"' not in segment:
+                text = _COMMENT.sub(b" ", self.data[start:end])
+                segment = NumberList(text, 0, len(text))
+            else:  # a node or string list: parsed token by token below
+                segment = NumberList(stop, 0, len(stop))
+        # a numeric list; ``[ USE a USE b ]`` (node references only) is parsed token by token
+        node_use = segment.has(b"U") and segment.has(b"USE")  # one-byte search first: faster
+        if not (segment.has(b"{") or segment.has(b'"') or node_use):
             if close < 0:
                 self.fail(f"end of file inside the [ ] list of {name} (truncated file?)", start)
-            if b"[" in segment or b"}" in segment:
+            if segment.has(b"[") or segment.has(b"}"):
                 self.fail(f"unbalanced brackets inside the [ ] list of {name}", start)
             self.pos = close + 1
             return segment

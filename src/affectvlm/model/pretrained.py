@@ -2,7 +2,9 @@
 
 A directory holds ``affectvlm.json`` (the :class:`ModelConfig` and the exact transformers
 configs of both encoders), ``model.safetensors`` (all weights), ``tokenizer/`` and
-``prompt_bank.json``. Loading needs nothing else: no hub, no bundled package.
+``prompt_bank.json``. Loading needs nothing else: no hub, no bundled package. A folder that
+is incomplete, damaged or saved by another version is refused with a :class:`ModelLoadError`
+that says which file and what is wrong.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ META_FILE = "affectvlm.json"
 WEIGHTS_FILE = "model.safetensors"
 TOKENIZER_DIR = "tokenizer"
 BANK_FILE = "prompt_bank.json"
+META_KEYS = ("model_config", "vision_config", "text_config", "text_pooling", "text_max_length")
 
 
 def save_pretrained(model: AffectVLM, directory: str | Path) -> Path:
@@ -69,21 +72,31 @@ def _read_meta(directory: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ModelLoadError(directory, f"not an AffectVLM model directory (no {META_FILE})")
     try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        meta = json.loads(text)
+    except UnicodeDecodeError as exc:
+        raise ModelLoadError(path, "not a text file (not UTF-8)") from exc
     except json.JSONDecodeError as exc:
-        raise ModelLoadError(path, f"not valid JSON ({exc})") from exc
-    if meta.get("format") != FORMAT or meta.get("format_version") != FORMAT_VERSION:
+        fault = "empty file" if not text.strip() else f"not valid JSON ({exc})"
+        raise ModelLoadError(path, fault) from exc
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ModelLoadError(path, "not an AffectVLM model description (no 'format' of ours)")
+    version = meta.get("format_version")
+    if version != FORMAT_VERSION:
         raise ModelLoadError(
             path,
-            f"unsupported format {meta.get('format')!r} version {meta.get('format_version')!r}",
+            f"saved by another affectvlm version (model format version {version!r}, saved by "
+            f"affectvlm {meta.get('affectvlm_version', '?')}; this version reads "
+            f"{FORMAT_VERSION})",
         )
+    missing = [k for k in META_KEYS if k not in meta]
+    if missing:
+        raise ModelLoadError(path, f"incomplete model description (no {', '.join(missing)})")
     return meta
 
 
 def load_pretrained(directory: str | Path, map_location: str = "cpu") -> AffectVLM:
     """Rebuild the model saved in ``directory`` and load its weights strictly."""
-    from safetensors.torch import load_file
-
     from affectvlm.model.affectvlm import AffectVLM
 
     directory = Path(directory)
@@ -92,6 +105,8 @@ def load_pretrained(directory: str | Path, map_location: str = "cpu") -> AffectV
         config = from_dict(ModelConfig, meta["model_config"], prefix="model")
     except ConfigError as exc:
         raise ModelLoadError(directory / META_FILE, str(exc)) from exc
+    if not (directory / TOKENIZER_DIR).is_dir():
+        raise ModelLoadError(directory / TOKENIZER_DIR, "tokenizer folder missing")
     try:
         towers = towers_from_saved(
             meta["vision_config"],
@@ -101,24 +116,57 @@ def load_pretrained(directory: str | Path, map_location: str = "cpu") -> AffectV
             config.embed_dim,
             directory / TOKENIZER_DIR,
         )
-    except TokenizerError as exc:
-        raise ModelLoadError(directory / TOKENIZER_DIR, exc.reason) from exc
+    except TokenizerError as exc:  # the files are here: the hub advice would mislead
+        cause = exc.__cause__
+        reason = f"saved tokenizer cannot be loaded ({cause})" if cause else exc.reason
+        raise ModelLoadError(directory / TOKENIZER_DIR, reason) from exc
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise ModelLoadError(
+            directory / META_FILE, f"the saved encoder configs cannot be rebuilt ({exc})"
+        ) from exc
     bank = None
     if (directory / BANK_FILE).is_file():
         try:
             bank = PromptBank.from_dict(json.loads((directory / BANK_FILE).read_text("utf-8")))
-        except (json.JSONDecodeError, PromptBankError) as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ModelLoadError(directory / BANK_FILE, f"not valid JSON ({exc})") from exc
+        except PromptBankError as exc:
             raise ModelLoadError(directory / BANK_FILE, str(exc)) from exc
         if bank.fingerprint() != meta.get("prompt_bank_fingerprint"):
             raise ModelLoadError(directory / BANK_FILE, "prompt bank differs from the saved one")
     model = AffectVLM(config, towers, bank)
     weights = directory / WEIGHTS_FILE
-    if not weights.is_file():
-        raise ModelLoadError(weights, "weights file missing")
-    state = load_file(str(weights), device=map_location)
-    missing, unexpected = model.load_state_dict(state, strict=False)
+    state = _read_weights(weights, map_location)
+    try:
+        missing, unexpected = model.load_state_dict(state, strict=False)
+    except RuntimeError as exc:  # shapes differ
+        shapes = [line.strip() for line in str(exc).splitlines() if "size mismatch" in line]
+        detail = "; ".join(shapes[:3]) or str(exc).splitlines()[0]
+        raise ModelLoadError(weights, f"weights do not match the config ({detail})") from exc
     if missing or unexpected:
         raise ModelLoadError(
             weights, f"weights do not match the config (missing {missing}, unexpected {unexpected})"
         )
     return model.to(map_location)
+
+
+def _read_weights(weights: Path, map_location: str) -> dict[str, Any]:
+    """The tensors of a ``model.safetensors`` file, or a :class:`ModelLoadError` saying what
+    the file is instead (missing, empty, a pickle, damaged)."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    if not weights.is_file():
+        raise ModelLoadError(weights, "weights file missing")
+    with open(weights, "rb") as fh:
+        head = fh.read(4)
+    if not head:
+        raise ModelLoadError(weights, "weights file is empty (0 bytes)")
+    try:
+        return load_file(str(weights), device=map_location)
+    except SafetensorError as exc:
+        if head == b"PK\x03\x04" or head[:1] == b"\x80":
+            fault = "a PyTorch pickle, not safetensors (not written by save_pretrained)"
+        else:
+            fault = "not a safetensors file, or truncated"
+        raise ModelLoadError(weights, f"weights file is {fault}") from exc

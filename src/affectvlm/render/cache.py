@@ -6,6 +6,12 @@ reason) and ``samples/<sample_id>.npy``: one uint8 array ``(T, V, C, H, W)`` per
 T = 1 for a static scan or a dynamic image, T = K sampled frames otherwise; V views; C = 3
 model-input channels. One ``.npy`` per sample loads with a single read (or ``mmap``), which
 measured several times faster than one PNG per view (see bench/bench_render_dataset.py).
+
+Entries are checked whenever they are used (header dtype and shape against the settings, file
+size against the header, so a truncated or padded file is caught): the render job renders a
+bad entry again (and lists it under ``replaced`` in the report); reading one raises
+:class:`RenderCacheError`, as for a missing entry, saying to run the render job again. A scan
+that renders blank is a failure in the report, never an entry.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import hashlib
 import io
 import json
 import multiprocessing as mp
+import os
 import re
 import time
 from collections.abc import Iterable, Iterator
@@ -26,6 +33,7 @@ import numpy as np
 from affectvlm.config import to_dict
 from affectvlm.fileio import atomic_write_bytes, atomic_write_json
 from affectvlm.render.config import RenderConfig
+from affectvlm.render.errors import RenderCacheError
 
 RENDERER_VERSION = "1"
 """Bump when a change to the renderer alters its images, so old caches are not reused."""
@@ -86,6 +94,7 @@ class RenderReport:
     rendered: int = 0
     skipped: int = 0  # already in the cache
     failed: dict[str, str] = field(default_factory=dict)
+    replaced: dict[str, str] = field(default_factory=dict)  # unusable entries rendered again
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -105,13 +114,42 @@ class RenderCache:
         return self.samples / f"{sample_id}.npy"
 
     def has(self, sample_id: str) -> bool:
-        return self.path(sample_id).is_file()
+        """True when ``sample_id`` has a usable entry (see :meth:`fault`)."""
+        return self.fault(sample_id) is None
 
-    def load(self, sample_id: str, mmap: bool = False) -> np.ndarray:
-        """The cached uint8 array ``(T, V, C, H, W)`` of ``sample_id``."""
+    def fault(self, sample_id: str) -> str | None:
+        """Why the entry of ``sample_id`` cannot be used (None: it can): missing, not a
+        ``.npy``, a dtype or shape these settings do not make, or a size its header denies."""
         path = self.path(sample_id)
         if not path.is_file():
-            raise KeyError(f"{sample_id}: not in render cache {self.folder}")
+            return "not in the render cache"
+        try:
+            with open(path, "rb") as fh:
+                shape, dtype = _npy_header(fh)
+                size = os.fstat(fh.fileno()).st_size - fh.tell()
+        except (OSError, ValueError, EOFError) as exc:
+            return f"not a readable .npy array ({exc})"
+        config = self.config
+        frames = sorted({1, config.frames})
+        views = (len(config.views), 3, config.image_size, config.image_size)
+        if dtype != np.uint8 or len(shape) != 5 or shape[1:] != views or shape[0] not in frames:
+            made = ", ".join(map(str, views))
+            return f"holds {dtype} {shape}; these settings make uint8 (T, {made}), T in {frames}"
+        expected = int(np.prod(shape)) * dtype.itemsize
+        if size != expected:
+            state = "truncated" if size < expected else "longer than its header says"
+            return f"{state}: {size} data bytes, header says {expected}"
+        return None
+
+    def load(self, sample_id: str, mmap: bool = False) -> np.ndarray:
+        """The cached uint8 array ``(T, V, C, H, W)`` of ``sample_id``, checked first; a
+        missing or unusable entry raises :class:`RenderCacheError`."""
+        path = self.path(sample_id)
+        fault = self.fault(sample_id)
+        if fault is not None:
+            raise RenderCacheError(
+                path, f"{fault}; run the render job ('affectvlm render') to render it again"
+            )
         return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
 
     def report(self) -> dict[str, Any]:
@@ -138,6 +176,18 @@ def render_item(item: RenderItem, config: RenderConfig, device: str = "cpu") -> 
 
         frames = [render_views(read_scan(item.path), config, device=device)]
     return np.stack([f.model_input(config.model_input) for f in frames])
+
+
+def _npy_header(fh: Any) -> tuple[tuple[int, ...], np.dtype]:
+    """Shape and dtype from the header of an open ``.npy`` file (left just past the header)."""
+    version = np.lib.format.read_magic(fh)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+    elif version in ((2, 0), (3, 0)):
+        shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+    else:
+        raise ValueError(f".npy format version {version} not supported")
+    return tuple(shape), dtype
 
 
 def _save_npy(path: Path, array: np.ndarray) -> None:
@@ -176,9 +226,11 @@ def render_dataset(
 ) -> RenderReport:
     """Render every item into ``cache_dir/<settings-hash>/``; resumable, failure-tolerant.
 
-    Samples already cached are skipped; a scan that cannot be read or rendered is recorded
-    in the report with its reason and the run goes on. ``workers`` > 1 renders in that many
-    processes (one torch thread each). Results stream to disk, so memory stays flat.
+    Samples already cached are skipped; an entry that is unusable (truncated, wrong shape or
+    dtype) is rendered again and listed in ``replaced``; a scan that cannot be read or
+    renders blank is recorded in ``failed`` with its reason and the run goes on.
+    ``workers`` > 1 renders in that many processes (one torch thread each). Results stream
+    to disk, so memory stays flat.
     """
     cache = RenderCache(cache_dir, config)
     cache.samples.mkdir(parents=True, exist_ok=True)
@@ -186,8 +238,16 @@ def render_dataset(
     all_items = [
         i if isinstance(i, RenderItem) else next(to_render_items(root, [i])) for i in items
     ]
-    todo = [i for i in all_items if not cache.has(i.sample_id)]
     report = RenderReport(str(cache.folder), cache.hash, total=len(all_items))
+    todo = []
+    for item in all_items:
+        fault = cache.fault(item.sample_id)
+        if fault is None:
+            continue
+        if cache.path(item.sample_id).exists():
+            report.replaced[item.sample_id] = fault
+            cache.path(item.sample_id).unlink()  # never left to be trusted if rendering fails
+        todo.append(item)
     report.skipped = len(all_items) - len(todo)
     start = time.perf_counter()
     bar = _progress_bar(len(todo), progress)

@@ -18,6 +18,7 @@ from affectvlm.render.channels import (
     view_normals,
 )
 from affectvlm.render.config import MODEL_INPUT_CHANNELS, RenderConfig
+from affectvlm.render.errors import RenderError
 from affectvlm.render.rasterizer import rasterize
 
 
@@ -51,7 +52,7 @@ def _prepare(scan: Scan, norm: Normalisation, device: torch.device):
     finite = np.isfinite(vertices).all(axis=1)
     faces = scan.faces
     if len(faces) and (faces.min() < 0 or faces.max() >= len(vertices)):
-        raise ValueError(f"{scan.path or 'scan'}: face index out of range")
+        raise RenderError(scan.path or "scan", "face index out of range")
     all_faces = torch.tensor(faces, device=device)
     if finite.all():
         return torch.as_tensor(vertices, device=device), all_faces, None
@@ -70,6 +71,9 @@ def render_views(
 ) -> RenderedViews:
     """Render ``scan`` from every view of ``config`` into the channels it asks for.
 
+    A scan that covers no pixel in any view raises :class:`RenderError`: a blank render is
+    a failure, never an input.
+
     ``normalisation`` overrides the per-scan framing (a sequence renders all its frames
     with the framing of one, so the face does not jitter).
     """
@@ -84,6 +88,12 @@ def render_views(
         frags = rasterize(proj.xy, proj.inv_w, proj.inv_w, faces, size)
     else:
         frags = rasterize(proj.xy, proj.z, None, faces, size)
+    if frags.pixels.numel() == 0:
+        raise RenderError(
+            scan.path or "scan",
+            "renders blank: no view shows any of the surface (degenerate, non-finite or "
+            "out-of-frame geometry)",
+        )
 
     n_views, n_vert = len(config.views), vertices.shape[0]
     pixels = frags.pixels

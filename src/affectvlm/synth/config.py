@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 SynthDataset = Literal["bu3dfe", "bu4dfe", "bosphorus", "bp4d"]
+SynthFamily = Literal["base", "rbf"]
+"""Face families (:mod:`affectvlm.synth.family`): independent generators of the same emotions."""
 
 DEFAULT_RESOLUTION: dict[str, int] = {"bu3dfe": 190, "bosphorus": 190, "bu4dfe": 96, "bp4d": 96}
 """Grid rows per face when ``resolution`` is 0: ~24k vertices for static scans, ~6k per 4D frame."""
@@ -16,6 +18,7 @@ class SynthConfig:
     """What to generate and how; ``seed`` alone fixes every byte of the output."""
 
     dataset: SynthDataset = "bu3dfe"
+    family: SynthFamily = "base"
     subjects: int = 20
     seed: int = 0
     resolution: int = 0  # grid rows over the face height; 0 = the dataset's default

@@ -1,7 +1,9 @@
 """Per-dataset layouts: which files one synthetic subject gets, with the datasets' exact names.
 
 Every random choice of a subject comes from ``SeedSequence(seed, spawn_key=(index, …))``, so
-a subject's files do not depend on which process writes it or in which order.
+a subject's files do not depend on which process writes it or in which order. The face
+family (``config.family``) makes the people and their faces; a family other than ``base``
+salts the seed, so two families never share random streams.
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ import numpy as np
 
 from affectvlm.fileio import atomic_write_bytes
 from affectvlm.synth.config import SynthConfig
-from affectvlm.synth.face import FaceModel, build_face_model
-from affectvlm.synth.identity import Identity, make_identity
+from affectvlm.synth.face import FaceModel, vertex_normals
+from affectvlm.synth.family import face_model, family_of, get_family
+from affectvlm.synth.identity import FaceIdentity
 from affectvlm.synth.landmarks import BOSPHORUS_LABELS
 from affectvlm.synth.scans import FaceSample, pose_face, sample_face, sequence_samples
-from affectvlm.synth.texture import face_texture
 from affectvlm.synth.writers import (
     BP4D_AUS,
     encode_image,
@@ -85,8 +87,13 @@ class SubjectResult:
     vertices: int  # per scan (or per frame)
 
 
+def _entropy(config: SynthConfig) -> int | tuple[int, int]:
+    salt = get_family(config.family).seed_salt
+    return (config.seed, salt) if salt else config.seed
+
+
 def subject_rng(config: SynthConfig, index: int, *keys: int) -> np.random.Generator:
-    return np.random.default_rng(np.random.SeedSequence(config.seed, spawn_key=(index, *keys)))
+    return np.random.default_rng(np.random.SeedSequence(_entropy(config), spawn_key=(index, *keys)))
 
 
 def plan_subjects(config: SynthConfig) -> list[SubjectPlan]:
@@ -94,7 +101,7 @@ def plan_subjects(config: SynthConfig) -> list[SubjectPlan]:
     n_female = round(config.subjects * config.female_fraction)
     sexes = ["F"] * n_female + ["M"] * (config.subjects - n_female)
     if config.dataset == "bosphorus":
-        rng = np.random.default_rng(np.random.SeedSequence(config.seed, spawn_key=(10**6,)))
+        rng = np.random.default_rng(np.random.SeedSequence(_entropy(config), spawn_key=(10**6,)))
         sexes = [sexes[i] for i in rng.permutation(len(sexes))]
         return [SubjectPlan(f"bs{i:03d}", i, s) for i, s in enumerate(sexes)]
     digits = 4 if config.dataset == "bu3dfe" else 3
@@ -108,8 +115,13 @@ def plan_subjects(config: SynthConfig) -> list[SubjectPlan]:
     return plans
 
 
-def subject_identity(plan: SubjectPlan, config: SynthConfig) -> Identity:
-    return make_identity(subject_rng(config, plan.index, 0), plan.sex, subject=plan.subject)
+def subject_identity(plan: SubjectPlan, config: SynthConfig) -> FaceIdentity:
+    make = get_family(config.family).make_identity
+    return make(subject_rng(config, plan.index, 0), plan.sex, subject=plan.subject)
+
+
+def _texture(idt: FaceIdentity, config: SynthConfig) -> np.ndarray:
+    return family_of(idt).texture(idt, config.texture_size)
 
 
 class _Writer:
@@ -126,9 +138,9 @@ class _Writer:
         self.bytes += len(data)
 
 
-def _bu3dfe(out: _Writer, plan: SubjectPlan, idt: Identity, config: SynthConfig) -> None:
+def _bu3dfe(out: _Writer, plan: SubjectPlan, idt: FaceIdentity, config: SynthConfig) -> None:
     scans = [("NE", 0)] + [(code, level) for code in BU3DFE_CODES for level in range(1, 5)]
-    texture = encode_image(face_texture(idt, config.texture_size), "BMP")
+    texture = encode_image(_texture(idt, config), "BMP")
     for k, (code, level) in enumerate(scans):
         emotion = BU3DFE_CODES.get(code, "neutral")
         face = sample_face(
@@ -147,8 +159,8 @@ def _bu3dfe(out: _Writer, plan: SubjectPlan, idt: Identity, config: SynthConfig)
         out(f"{stem}.bnd", format_bnd(face.model.landmark_index, face.landmarks))
 
 
-def _bu4dfe(out: _Writer, plan: SubjectPlan, idt: Identity, config: SynthConfig) -> None:
-    texture = encode_image(face_texture(idt, config.texture_size), "JPEG")
+def _bu4dfe(out: _Writer, plan: SubjectPlan, idt: FaceIdentity, config: SynthConfig) -> None:
+    texture = encode_image(_texture(idt, config), "JPEG")
     for k, (folder, emotion) in enumerate(BU4DFE_FOLDERS.items()):
         frames, _ = sequence_samples(
             idt,
@@ -205,21 +217,17 @@ def _bosphorus_face(
 
 def _visible(model: FaceModel, vertices: np.ndarray) -> np.ndarray:
     """Vertices a frontal range scanner sees (normal facing +z)."""
-    f = model.faces
-    normal = np.cross(vertices[f[:, 1]] - vertices[f[:, 0]], vertices[f[:, 2]] - vertices[f[:, 0]])
-    per_vertex = np.zeros_like(vertices)
-    for corner in range(3):
-        np.add.at(per_vertex, f[:, corner], normal)
+    per_vertex = vertex_normals(vertices, model.faces)
     length = np.linalg.norm(per_vertex, axis=1)
     return per_vertex[:, 2] > 0.05 * np.maximum(length, 1e-12)
 
 
-def _bosphorus(out: _Writer, plan: SubjectPlan, idt: Identity, config: SynthConfig) -> None:
-    model = build_face_model(idt, config.grid_rows)
+def _bosphorus(out: _Writer, plan: SubjectPlan, idt: FaceIdentity, config: SynthConfig) -> None:
+    model = face_model(idt, config.grid_rows)
     rows, cols = model.rows, model.cols
     height, width = 3 * rows, 3 * cols
     png = encode_image(
-        np.asarray(_resize(face_texture(idt, config.texture_size), width, height)), "PNG"
+        np.asarray(_resize(_texture(idt, config), width, height)), "PNG"
     )
     r_of, c_of = np.nonzero(model.grid_index >= 0)
     u = np.broadcast_to(np.arange(cols) / (cols - 1), (rows, cols))
@@ -249,8 +257,8 @@ def _resize(image: np.ndarray, width: int, height: int) -> np.ndarray:
     return np.asarray(Image.fromarray(image).resize((width, height), Image.BILINEAR))
 
 
-def _bp4d(out: _Writer, plan: SubjectPlan, idt: Identity, config: SynthConfig) -> None:
-    texture = encode_image(face_texture(idt, config.texture_size), "JPEG")
+def _bp4d(out: _Writer, plan: SubjectPlan, idt: FaceIdentity, config: SynthConfig) -> None:
+    texture = encode_image(_texture(idt, config), "JPEG")
     for task in config.bp4d_tasks:
         if task not in BP4D_TASKS:
             raise ValueError(f"bp4d_tasks: unknown task {task!r} (known: {', '.join(BP4D_TASKS)})")
@@ -288,5 +296,5 @@ def write_subject(root: Path, plan: SubjectPlan, config: SynthConfig) -> Subject
     identity = subject_identity(plan, config)
     out = _Writer(Path(root))
     _LAYOUTS[config.dataset](out, plan, identity, config)
-    vertices = build_face_model(identity, config.grid_rows).n_vertices
+    vertices = face_model(identity, config.grid_rows).n_vertices
     return SubjectResult(plan.subject, out.files, out.bytes, vertices)

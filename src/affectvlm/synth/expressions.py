@@ -1,9 +1,12 @@
-"""Expressions as smooth displacement fields: Gaussian pushes anchored at facial landmarks.
+"""The ``base`` family's expressions: smooth displacement fields of Gaussian pushes anchored
+at facial landmarks.
 
 Each emotion is a list of :class:`Action` (a Gaussian-weighted displacement, mirrored to both
 sides) plus a jaw drop that opens the mouth along the lip line into a shallow cavity. Fields
 are evaluated at the *neutral* positions, so landmarks (mesh vertices) move with the face.
-Amplitudes are in mm at full intensity (level 4) for a person of gain 1.
+Amplitudes are in mm at full intensity (level 4) for a person of gain 1; each person weighs
+every action (and the jaw drop) with their own style and left/right asymmetry
+(:meth:`Identity.action_weights`).
 """
 
 from __future__ import annotations
@@ -187,18 +190,24 @@ def _jaw_field(model: FaceModel, x: np.ndarray, y: np.ndarray, drop: float) -> n
 
 def expression_displacement(model: FaceModel, expression: str, amount: float) -> np.ndarray:
     """``(N, 3)`` displacement of the neutral vertices for ``expression`` at ``amount`` (0–~1.6)."""
-    actions, jaw = expression_actions(model.identity, expression)
+    idt: Identity = model.identity  # type: ignore[assignment]
+    actions, jaw = expression_actions(idt, expression)
     out = np.zeros((model.n_vertices, 3))
     if amount == 0.0 or (not actions and jaw == 0.0):
         return out
+    weights, asymmetry = idt.action_weights(expression)
     x, y = model.template[:, 0], model.template[:, 1]
-    for act in actions:
-        vec = np.array([act.dx, act.dy, act.dz])
-        out += gaussian(x, y, act.cx, act.cy, act.sx, act.sy)[:, None] * vec
-        if act.mirror:
-            mirrored = np.array([-act.dx, act.dy, act.dz])
-            out += gaussian(x, y, -act.cx, act.cy, act.sx, act.sy)[:, None] * mirrored
+    for k, act in enumerate(actions):
+        vec = np.array([act.dx, act.dy, act.dz]) * weights[k]
+        if not act.mirror:
+            out += gaussian(x, y, act.cx, act.cy, act.sx, act.sy)[:, None] * vec
+            continue
+        mirrored = np.array([-vec[0], vec[1], vec[2]])
+        side = 1.0 if act.cx > 0 else -1.0  # +1: the action's own anchor is on the left
+        own, other = 1.0 + side * asymmetry[k], 1.0 - side * asymmetry[k]
+        out += gaussian(x, y, act.cx, act.cy, act.sx, act.sy)[:, None] * (own * vec)
+        out += gaussian(x, y, -act.cx, act.cy, act.sx, act.sy)[:, None] * (other * mirrored)
     out *= amount
     if jaw:
-        out += _jaw_field(model, x, y, jaw * amount)
+        out += _jaw_field(model, x, y, jaw * amount * weights[len(actions)])
     return out

@@ -1,4 +1,5 @@
-"""The neutral face mesh of an identity: a regular grid masked to the face outline.
+"""The neutral face mesh of a person (:class:`FaceModel`, shared by every face family) and the
+``base`` family's mesh: a regular grid masked to the face outline.
 
 Grid rows run bottom→top (chin first) and columns left→right, which is also the order of a
 Bosphorus range grid. Texture coordinates map the template ``(x, y)`` box onto ``[0, 1]²``,
@@ -12,7 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from affectvlm.synth.identity import Identity
+from affectvlm.synth.identity import FaceIdentity, Identity
 from affectvlm.synth.landmarks import lip_side, template_landmarks
 from affectvlm.synth.shape import neutral_height, outline_half_width
 
@@ -27,7 +28,7 @@ def uv_extent(idt: Identity) -> tuple[float, float, float, float]:
 class FaceModel:
     """Neutral mesh of one identity at one resolution (shared by all of its expressions)."""
 
-    identity: Identity
+    identity: FaceIdentity
     rows: int
     cols: int
     spacing: float  # grid step along y (mm)
@@ -35,6 +36,7 @@ class FaceModel:
     faces: np.ndarray  # (M, 3) int64, counter-clockwise seen from +z
     uv: np.ndarray  # (N, 2) float64 in [0, 1], v = 1 at the top
     grid_index: np.ndarray  # (rows, cols) int64 vertex id per grid cell, -1 outside the face
+    # (rows run chin → top; a family may jitter or stagger its vertices off the cell centres)
     landmark_index: np.ndarray  # (83,) int64 vertex ids of the landmarks
 
     @property
@@ -47,12 +49,13 @@ def _grid_shape(idt: Identity, rows: int) -> tuple[int, int]:
     return rows, max(3, round(rows * (xmax - xmin) / (ymax - ymin)))
 
 
-def _snap_landmarks(idt: Identity, template: np.ndarray) -> np.ndarray:
-    points = template_landmarks(idt)
+def snap_landmarks(points: np.ndarray, template: np.ndarray, lip_y: float) -> np.ndarray:
+    """Vertex ids nearest (in ``x, y``) to the 83 landmark ``points``; inner-lip landmarks
+    snap only to vertices on their side of the lip line ``y = lip_y``."""
     side = lip_side()
     xy = template[:, :2]
     d2 = ((points[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2)
-    above = xy[:, 1] > idt.mouth_y
+    above = xy[:, 1] > lip_y
     d2[side == 1] = np.where(above, d2[side == 1], np.inf)
     d2[side == -1] = np.where(~above, d2[side == -1], np.inf)
     return d2.argmin(axis=1).astype(np.int64)
@@ -87,7 +90,7 @@ def build_face_model(identity: Identity, resolution: int) -> FaceModel:
     uv = np.stack([(x - xmin) / (xmax - xmin), (y - ymin) / (ymax - ymin)], axis=1)
     for array in (template, faces, uv, grid_index):
         array.setflags(write=False)
-    landmark_index = _snap_landmarks(identity, template)
+    landmark_index = snap_landmarks(template_landmarks(identity), template, identity.mouth_y)
     landmark_index.setflags(write=False)
     return FaceModel(
         identity=identity,
@@ -100,3 +103,13 @@ def build_face_model(identity: Identity, resolution: int) -> FaceModel:
         grid_index=grid_index,
         landmark_index=landmark_index,
     )
+
+
+def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """``(N, 3)`` per-vertex sums of the adjacent triangles' area-weighted normals (not unit)."""
+    f = faces
+    normal = np.cross(vertices[f[:, 1]] - vertices[f[:, 0]], vertices[f[:, 2]] - vertices[f[:, 0]])
+    per_vertex = np.zeros_like(vertices)
+    for corner in range(3):
+        np.add.at(per_vertex, f[:, corner], normal)
+    return per_vertex

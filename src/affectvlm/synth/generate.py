@@ -2,6 +2,7 @@
 
 ``<root>/synth.json`` records the generating config and the subjects already complete; a
 re-run with the same config skips those, and a different config is refused (use a new folder).
+A setting missing from an older state file counts as its default (``family = "base"``).
 ``<root>/subjects.csv`` holds the demographic truth (subject, sex, ethnicity, age).
 """
 
@@ -30,6 +31,7 @@ from affectvlm.synth.datasets import (
 STATE_FILE = "synth.json"
 SUBJECTS_FILE = "subjects.csv"
 _RUNTIME_FIELDS = ("workers",)  # settings that do not change a single output byte
+_ADDED_FIELDS = ("family",)  # settings newer than some state files (absent = the default)
 
 
 class SynthError(RuntimeError):
@@ -42,6 +44,7 @@ class SynthReport:
 
     root: Path
     dataset: str
+    family: str
     subjects: list[str]
     written: list[str] = field(default_factory=list)
     skipped_complete: list[str] = field(default_factory=list)
@@ -63,7 +66,7 @@ class SynthReport:
     def summary(self) -> str:
         mb = self.bytes / 1e6
         lines = [
-            f"{self.dataset}: {len(self.subjects)} subjects at {self.root}",
+            f"{self.dataset} ({self.family} faces): {len(self.subjects)} subjects at {self.root}",
             f"written {len(self.written)}, already complete {len(self.skipped_complete)}, "
             f"failed {len(self.failed)}",
             f"{self.files} files, {mb:.1f} MB, {self.vertices_per_scan} vertices per scan, "
@@ -90,6 +93,8 @@ def _load_completed(root: Path, config: SynthConfig) -> set[str]:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise SynthError(f"{path}: unreadable generator state ({exc})") from exc
     wanted = _content_config(config)
+    defaults = _content_config(SynthConfig())
+    stored = {**{k: defaults[k] for k in _ADDED_FIELDS if k not in stored}, **stored}
     if stored != wanted:
         changed = sorted(k for k in stored.keys() | wanted.keys() if stored.get(k) != wanted.get(k))
         raise SynthError(
@@ -128,7 +133,7 @@ def generate_dataset(out: str | Path, config: SynthConfig, progress: bool = True
     root.mkdir(parents=True, exist_ok=True)
     plans = plan_subjects(config)
     completed = _load_completed(root, config)
-    report = SynthReport(root, config.dataset, [p.subject for p in plans])
+    report = SynthReport(root, config.dataset, config.family, [p.subject for p in plans])
     report.skipped_complete = [p.subject for p in plans if p.subject in completed]
     todo = [p for p in plans if p.subject not in completed]
     _write_subjects_csv(root, plans, config)
@@ -137,7 +142,7 @@ def generate_dataset(out: str | Path, config: SynthConfig, progress: bool = True
     bar = progress_bar(
         total=len(plans),
         initial=len(plans) - len(todo),
-        desc=f"synth {config.dataset}",
+        desc=f"synth {config.dataset} ({config.family})",
         unit="subject",
         enabled=progress,
     )

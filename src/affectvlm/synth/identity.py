@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar, Protocol
 
 import numpy as np
 
 from affectvlm import BASIC_EMOTIONS
+
+STYLE_SLOTS = 10
+"""Action weights kept per emotion (the most actions of an emotion, plus its jaw drop)."""
+PROPORTION_SPREAD = 1.6
+"""Scale of the spread of every facial proportion around its mean (a wide range of faces)."""
+STYLE_SPREAD = 0.3
+"""Log-normal spread of a person's weight on each action: people smile (frown, …) differently."""
 
 ETHNICITY_CODES: tuple[str, ...] = ("WH", "BL", "AE", "AM", "LA", "IN")
 """BU-3DFE ``RR`` codes, used as opaque group labels for every synthetic dataset."""
@@ -22,15 +30,30 @@ _SKIN_TONES: dict[str, tuple[float, float, float]] = {
 }
 
 
+class FaceIdentity(Protocol):
+    """What the generator needs of a person of any face family (see :mod:`.family`)."""
+
+    family: ClassVar[str]  # name of the face family that made (and can mesh) this person
+    subject: str
+    sex: str
+    ethnicity: str
+    age: int
+    texture_seed: int
+
+    def gain(self, emotion: str) -> float: ...
+
+
 @dataclass(frozen=True)
 class Identity:
-    """One synthetic person. Lengths in mm; ``y`` up, the face looks along ``+z``.
+    """One person of the ``base`` face family. Lengths in mm; ``y`` up, the face looks along ``+z``.
 
     Vertical positions are measured from the nose tip (``y = 0``). ``expressivity`` holds one
     gain per basic emotion (order of ``affectvlm.BASIC_EMOTIONS``): how strongly this person
-    shows it.
+    shows it. ``style[e][k]`` weighs action ``k`` of basic emotion ``e`` (the jaw drop is the
+    slot after its actions) and ``asymmetry[e][k]`` shifts it to the left (+) or right (−).
     """
 
+    family: ClassVar[str] = "base"
     subject: str
     sex: str  # "F" or "M"
     ethnicity: str
@@ -54,6 +77,8 @@ class Identity:
     brow_tone: float  # brow darkness (fraction of skin brightness kept)
     expressivity: tuple[float, ...]
     texture_seed: int
+    style: tuple[tuple[float, ...], ...]
+    asymmetry: tuple[tuple[float, ...], ...]
 
     def gain(self, emotion: str) -> float:
         """Per-person expression gain (1.0 for emotions without one)."""
@@ -61,12 +86,20 @@ class Identity:
             return self.expressivity[BASIC_EMOTIONS.index(emotion)]
         return 1.0
 
+    def action_weights(self, emotion: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        """``(weights, asymmetry)`` per action slot of ``emotion`` (1 and 0 for extras)."""
+        if emotion in BASIC_EMOTIONS:
+            e = BASIC_EMOTIONS.index(emotion)
+            return self.style[e], self.asymmetry[e]
+        return (1.0,) * STYLE_SLOTS, (0.0,) * STYLE_SLOTS
 
-def _rng(seed: int | np.random.Generator) -> np.random.Generator:
+
+def as_generator(seed: int | np.random.Generator) -> np.random.Generator:
+    """``seed`` itself if it is a Generator, else a new Generator seeded with it."""
     return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
 
-def make_identity(
+def make_base_identity(
     seed: int | np.random.Generator,
     sex: str | None = None,
     *,
@@ -75,7 +108,7 @@ def make_identity(
     age: int | None = None,
 ) -> Identity:
     """Draw one person; ``sex``/``ethnicity``/``age`` are drawn too unless given."""
-    rng = _rng(seed)
+    rng = as_generator(seed)
     if sex is None:
         sex = "F" if rng.random() < 0.5 else "M"
     if sex not in ("F", "M"):
@@ -89,7 +122,7 @@ def make_identity(
     male = sex == "M"
 
     def draw(female_mean: float, male_mean: float, sd: float) -> float:
-        mean = male_mean if male else female_mean
+        mean, sd = (male_mean if male else female_mean), sd * PROPORTION_SPREAD
         return float(np.clip(rng.normal(mean, sd), mean - 2.5 * sd, mean + 2.5 * sd))
 
     tone = np.asarray(_SKIN_TONES[ethnicity]) * rng.uniform(0.93, 1.07)
@@ -120,4 +153,14 @@ def make_identity(
         brow_tone=float(rng.uniform(0.35, 0.6) if not male else rng.uniform(0.25, 0.5)),
         expressivity=tuple(float(g) for g in gains),
         texture_seed=int(rng.integers(2**31)),
+        **_expression_style(rng),
     )
+
+
+def _expression_style(rng: np.random.Generator) -> dict[str, tuple[tuple[float, ...], ...]]:
+    """Per-person weights and left/right shifts of every action of every basic emotion."""
+    shape = (len(BASIC_EMOTIONS), STYLE_SLOTS)
+    weights = np.clip(rng.lognormal(0.0, STYLE_SPREAD, shape), 0.5, 1.7)
+    asymmetry = np.clip(rng.normal(0.0, 0.08) + rng.normal(0.0, 0.15, shape), -0.4, 0.4)
+    rows = lambda a: tuple(tuple(float(v) for v in row) for row in a)  # noqa: E731
+    return {"style": rows(weights), "asymmetry": rows(asymmetry)}

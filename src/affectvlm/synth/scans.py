@@ -1,4 +1,8 @@
-"""In-memory synthetic scans and sequences: identity + expression + head pose + scanner noise."""
+"""In-memory synthetic scans and sequences: identity + expression + head pose + scanner noise.
+
+Shared by every face family: the identity's family (:mod:`.family`) meshes, deforms, adds
+scanner noise to and paints the face; poses, intensities and 4D timing are drawn here.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from affectvlm.io.scan import Scan, ScanSequence
-from affectvlm.synth.expressions import expression_displacement, intensity_amount
-from affectvlm.synth.face import FaceModel, build_face_model
-from affectvlm.synth.identity import Identity
+from affectvlm.synth.expressions import intensity_amount
+from affectvlm.synth.face import FaceModel
+from affectvlm.synth.family import face_model, family_of
+from affectvlm.synth.identity import FaceIdentity
 from affectvlm.synth.landmarks import landmark_names
-from affectvlm.synth.texture import face_texture
 
 DEFAULT_RESOLUTION = 190
 PIVOT = np.array([0.0, 0.0, -90.0])  # rotation centre of the head (mm)
@@ -38,7 +42,7 @@ class FaceSample:
             faces=model.faces,
             uv=model.uv,
             uv_faces=model.faces,
-            texture=face_texture(model.identity, texture_size),
+            texture=family_of(model.identity).texture(model.identity, texture_size),
             landmarks=self.landmarks,
             landmark_names=landmark_names(),
             notes=[f"synthetic {self.expression} amount={self.amount:.3f}"],
@@ -67,15 +71,16 @@ def pose_face(
     noise_mm: float = 0.0,
     rng: np.random.Generator | None = None,
 ) -> FaceSample:
-    """Deform the neutral mesh, rotate the head about :data:`PIVOT`, add noise along z."""
-    vertices = model.template + expression_displacement(model, expression, amount)
+    """Deform the neutral mesh, rotate the head about :data:`PIVOT`, add scanner noise."""
+    family = family_of(model.identity)
+    vertices = model.template + family.displacement(model, expression, amount)
     if any(rotation_deg):
         rot = rotation_matrix(*rotation_deg)
         vertices = (vertices - PIVOT) @ rot.T + PIVOT
     if noise_mm > 0.0:
         if rng is None:
             raise ValueError("noise_mm > 0 needs an rng")
-        vertices[:, 2] += rng.normal(0.0, noise_mm, len(vertices))
+        family.scanner_noise(model, vertices, noise_mm, rng)
     return FaceSample(model, vertices, expression, amount, rotation_deg)
 
 
@@ -86,7 +91,7 @@ def random_rotation(rng: np.random.Generator, max_deg: float) -> tuple[float, fl
 
 
 def sample_face(
-    identity: Identity,
+    identity: FaceIdentity,
     expression: str,
     intensity: float,
     *,
@@ -96,7 +101,7 @@ def sample_face(
     noise_mm: float = 0.15,
 ) -> FaceSample:
     """One scan's geometry; with ``rng`` None the face is clean (no pose, jitter or noise)."""
-    model = build_face_model(identity, resolution)
+    model = face_model(identity, resolution)
     rng = _as_rng(rng)
     amount = 0.0 if expression == "neutral" else intensity_amount(intensity)
     amount *= identity.gain(expression)
@@ -108,7 +113,7 @@ def sample_face(
 
 
 def make_face(
-    identity: Identity,
+    identity: FaceIdentity,
     emotion: str = "neutral",
     intensity: float = 4.0,
     *,
@@ -163,7 +168,7 @@ def random_timing(rng: np.random.Generator) -> SequenceTiming:
 
 
 def sequence_samples(
-    identity: Identity,
+    identity: FaceIdentity,
     emotion: str,
     *,
     frames: int = 36,
@@ -175,7 +180,7 @@ def sequence_samples(
 ) -> tuple[list[FaceSample], SequenceTiming]:
     """The frames of one 4D recording as :class:`FaceSample` (see :func:`make_sequence`)."""
     rng = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
-    model = build_face_model(identity, resolution)
+    model = face_model(identity, resolution)
     timing = random_timing(rng)
     peak = peak_intensity if peak_intensity is not None else rng.uniform(3.2, 4.0)
     full = 0.0 if emotion == "neutral" else intensity_amount(peak) * identity.gain(emotion)
@@ -197,7 +202,7 @@ def sequence_samples(
 
 
 def make_sequence(
-    identity: Identity,
+    identity: FaceIdentity,
     emotion: str,
     *,
     frames: int = 36,

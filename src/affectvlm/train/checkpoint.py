@@ -4,12 +4,15 @@ A checkpoint holds model, optimizer, scheduler and grad-scaler states, the RNG s
 python, numpy, torch and CUDA, the epoch, the best validation metric so far, the per-epoch
 history and the resolved config as a plain dict. It is written atomically (temp file +
 ``os.replace``) and read with ``torch.load(weights_only=True)``, so every value is a tensor
-or a plain python type — numpy's RNG state is stored as a tensor for that reason.
+or a plain python type — numpy's RNG state is stored as a tensor for that reason. It carries
+a format name and version, so a file that is empty, not a checkpoint, or from another
+version is refused saying so in plain words.
 """
 
 from __future__ import annotations
 
 import io
+import pickle
 import random
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -23,6 +26,15 @@ from affectvlm.fileio import atomic_write_bytes
 
 IGNORED_ON_RESUME: tuple[str, ...] = ("data.workers", "progress")
 """Config keys that may change between a run and its resume (they cannot change results)."""
+
+FORMAT = "affectvlm-train-checkpoint"
+FORMAT_VERSION = 1
+TRAINING_STATE_KEYS: tuple[str, ...] = (
+    *("epoch", "best_metric", "best_epoch", "history", "stop"),
+    *("step", "optimizer", "scheduler", "scaler", "rng", "config", "fold", "folds_hash"),
+)
+"""What the trainer's checkpoint holds (``train.engine`` writes and resumes from it)."""
+_ZIP_MAGIC = b"PK\x03\x04"  # torch.save's file format is a zip archive
 
 
 class CheckpointError(PathError, RuntimeError):
@@ -60,21 +72,90 @@ def set_rng_state(state: Mapping[str, Any]) -> None:
 
 
 def save_checkpoint(path: str | Path, state: Mapping[str, Any]) -> Path:
-    """Serialise ``state`` with ``torch.save`` and move it into place atomically."""
+    """Serialise ``state`` (plus the format name and version) with ``torch.save`` and move
+    it into place atomically."""
     buf = io.BytesIO()
-    torch.save(dict(state), buf)
+    torch.save({**state, "format": FORMAT, "format_version": FORMAT_VERSION}, buf)
     return atomic_write_bytes(path, buf.getvalue())
 
 
-def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
-    """Read a checkpoint written by :func:`save_checkpoint` (``weights_only=True``)."""
+def load_checkpoint(
+    path: str | Path,
+    map_location: str | torch.device = "cpu",
+    required: Iterable[str] = (),
+) -> dict[str, Any]:
+    """Read a checkpoint written by :func:`save_checkpoint` (``weights_only=True``) holding
+    the ``required`` keys; anything else raises :class:`CheckpointError` saying what it is."""
     path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(
+            path, "is a folder, not a checkpoint file" if path.is_dir() else "no such checkpoint"
+        )
     try:
-        return torch.load(path, map_location=map_location, weights_only=True)
-    except FileNotFoundError as exc:
-        raise CheckpointError(path, "no such checkpoint") from exc
-    except Exception as exc:  # torch raises several types for corrupt or unsafe files
-        raise CheckpointError(path, f"cannot load checkpoint ({exc})") from exc
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+    except OSError as exc:
+        raise CheckpointError(path, f"cannot be read ({exc.strerror or exc})") from exc
+    if not head:
+        raise CheckpointError(path, "empty file (0 bytes), not a checkpoint")
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as exc:
+        if "weights only" not in str(exc).lower():
+            raise CheckpointError(path, _not_a_checkpoint(head)) from exc
+        raise CheckpointError(
+            path,
+            "holds Python objects besides tensors and plain values, so it was not written "
+            "by affectvlm's trainer; it is not loaded (unpickling it could run code)",
+        ) from exc
+    except Exception as exc:  # torch raises many types for files it cannot parse
+        raise CheckpointError(path, _not_a_checkpoint(head)) from exc
+    _check_state(path, state, required)
+    return state
+
+
+def _not_a_checkpoint(head: bytes) -> str:
+    if head == _ZIP_MAGIC:
+        return "truncated or damaged checkpoint (its archive cannot be read)"
+    return "not a checkpoint file (not written by torch.save)"
+
+
+def _check_state(path: Path, state: Any, required: Iterable[str]) -> None:
+    if not isinstance(state, dict):
+        raise CheckpointError(
+            path, f"holds a {type(state).__name__}, not an affectvlm training state"
+        )
+    name, version = state.get("format", FORMAT), state.get("format_version", FORMAT_VERSION)
+    if name != FORMAT:
+        raise CheckpointError(path, f"is a {name!r} file, not an affectvlm training checkpoint")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise CheckpointError(
+            path,
+            f"written by another affectvlm version (checkpoint format {version!r}; this "
+            f"version reads format {FORMAT_VERSION})",
+        )
+    missing = [k for k in required if k not in state]
+    if missing:
+        raise CheckpointError(
+            path,
+            f"not a training checkpoint of this affectvlm version (no {', '.join(missing)})",
+        )
+
+
+def restore_states(path: str | Path, saved: Mapping[str, Any], parts: Mapping[str, Any]) -> None:
+    """Load ``saved[name]`` into each of ``parts`` (model step, optimizer, …) and restore the
+    RNG states; states that do not fit (another code version) raise :class:`CheckpointError`."""
+    try:
+        for name, part in parts.items():
+            part.load_state_dict(saved[name])
+        set_rng_state(saved["rng"])
+    except (RuntimeError, ValueError, KeyError, TypeError) as exc:
+        first = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+        raise CheckpointError(
+            path,
+            "its states do not fit this model and optimizer (written by another affectvlm "
+            f"version?): {first}",
+        ) from exc
 
 
 def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:

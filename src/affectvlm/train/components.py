@@ -47,16 +47,36 @@ def _records(manifest: str | Path | Sequence[Any]) -> tuple[list[Any], Path | No
     return items, None
 
 
+@dataclass(frozen=True)
+class FoldSource:
+    """Where one fold's records come from: a manifest (or records), the fold file (or
+    :class:`FoldSet`), the fold, an optional cache, and optional separate test records."""
+
+    manifest: Any
+    folds: Any
+    fold: int
+    cache: Any = None
+    test_records: Sequence[Any] | None = None
+
+
 def load_fold_data(
-    config: TrainConfig, manifest: Any, folds: Any, fold: int, cache: Any = None
+    config: TrainConfig,
+    manifest: Any,
+    folds: Any,
+    fold: int,
+    cache: Any = None,
+    test_records: Sequence[Any] | None = None,
 ) -> FoldData:
-    """Records of ``fold`` split into train/val/test through the fold file's sample filter."""
+    """Records of ``fold`` split into train/val/test through the fold file's sample filter;
+    ``test_records`` (same cache) replace the manifest's records for the test part."""
     from affectvlm.data import load_folds, select_records
 
     records, root = _records(manifest)
     foldset = load_folds(folds) if isinstance(folds, (str, Path)) else folds
     classes = list(config.classes) or list(foldset.protocol.classes)
     parts = {p: select_records(records, foldset, fold, p) for p in ("train", "val", "test")}
+    if test_records is not None:
+        parts["test"] = select_records(list(test_records), foldset, fold, "test")
     if not parts["train"]:
         raise ValueError(f"fold {fold} has no training records in the manifest")
     if cache is None:

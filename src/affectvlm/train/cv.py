@@ -42,7 +42,7 @@ def fold_dir(out_dir: str | Path, fold: int) -> Path:
 def _finished(paths: RunPaths, config: TrainConfig) -> FoldResult | None:
     if not paths.result.exists():
         return None
-    saved = ckpt.load_checkpoint(paths.checkpoint)
+    saved = ckpt.load_checkpoint(paths.checkpoint, required=ckpt.TRAINING_STATE_KEYS)
     ckpt.check_config(paths.checkpoint, saved["config"], to_dict(config))
     return FoldResult.from_dict(json.loads(paths.result.read_text(encoding="utf-8")))
 
@@ -58,11 +58,14 @@ def run_folds(
     resume: bool = False,
     cache: Any = None,
     command: str | None = None,
+    test_records: Sequence[Any] | None = None,
 ) -> CVResult:
     """Train/test the given folds (default: all) and write the run report.
 
     ``affectvlm train --fold K`` is ``fold_indices=[K]``; ``affectvlm cv`` leaves it None.
     Under torchrun the process group is left up; call ``distributed.shutdown()`` at exit.
+    ``test_records`` replace the manifest's records for every fold's test part (see
+    :func:`~affectvlm.train.engine.train_fold`).
     """
     from affectvlm.data import load_folds
     from affectvlm.text import PromptBank
@@ -75,7 +78,15 @@ def run_folds(
         done = _finished(paths, config)
         if done is None:
             done = train_fold(
-                config, manifest, foldset, k, paths.root, device, resume=resume, cache=cache
+                config,
+                manifest,
+                foldset,
+                k,
+                paths.root,
+                device,
+                resume=resume,
+                cache=cache,
+                test_records=test_records,
             )
         results.append(done)
     report: dict[str, Any] = {}

@@ -25,6 +25,7 @@ from affectvlm.model.optim import param_groups
 from affectvlm.train import checkpoint as ckpt
 from affectvlm.train.components import (
     FoldData,
+    FoldSource,
     build_loader,
     build_model_and_loss,
     load_fold_data,
@@ -33,6 +34,7 @@ from affectvlm.train.components import (
 )
 from affectvlm.train.config import TrainConfig
 from affectvlm.train.distributed import (
+    DistInfo,
     barrier,
     detect,
     init_distributed,
@@ -118,6 +120,7 @@ def train_fold(
     resume: bool = False,
     cache: Any = None,
     on_epoch_end: Callback | None = None,
+    test_records: Sequence[Any] | None = None,
 ) -> FoldResult:
     """Train fold ``fold`` of ``folds`` on the records of ``manifest`` into ``out_dir``.
 
@@ -126,27 +129,29 @@ def train_fold(
     it stopped (same config required); without it such a folder is an error. ``cache``
     overrides the render cache (any object with ``load(sample_id)``); ``on_epoch_end(epoch,
     log)`` is called on every rank after each epoch's checkpoint is written.
+    ``test_records`` (e.g. another face family or dataset, in the same cache) replace the
+    manifest's records for the test part; the fold's test subjects pick from them.
     """
     paths = RunPaths(Path(out_dir))
     dev = resolve_device(device, detect().local_rank)
     info = init_distributed(dev)
     logger = setup_logger(paths.log if info.is_main else None, info.is_main)
     try:
-        return _train_fold(
-            config, manifest, folds, fold, paths, dev, info, resume, cache, on_epoch_end, logger
-        )
+        source = FoldSource(manifest, folds, fold, cache, test_records)
+        return _train_fold(config, source, paths, dev, info, resume, on_epoch_end, logger)
     finally:
         close_logger()
 
 
-def _train_fold(
-    config, manifest, folds, fold, paths, device, info, resume, cache, callback, logger
-):
+def _train_fold(config, source, paths, device, info, resume, callback, logger):
     if paths.checkpoint.exists() and not resume:
         raise TrainError(
             paths.root, "holds a checkpoint of an earlier run; pass --resume to continue it"
         )
-    data: FoldData = load_fold_data(config, manifest, folds, fold, cache)
+    fold = source.fold
+    data: FoldData = load_fold_data(
+        config, source.manifest, source.folds, fold, source.cache, source.test_records
+    )
     show = progress_enabled(config.progress, info.is_main)
     seed_everything(config.seed)
     model, loss, bank = build_model_and_loss(config, device)
@@ -182,15 +187,14 @@ def _train_fold(
 
     state = {"epoch": 0, "best_metric": -math.inf, "best_epoch": 0, "history": [], "stop": False}
     if resume and paths.checkpoint.exists():
-        saved = ckpt.load_checkpoint(paths.checkpoint, map_location=device)
+        saved = ckpt.load_checkpoint(
+            paths.checkpoint, map_location=device, required=ckpt.TRAINING_STATE_KEYS
+        )
         ckpt.check_config(paths.checkpoint, saved["config"], config_dict)
         if saved["fold"] != fold or saved["folds_hash"] != data.folds_hash:
             raise ckpt.CheckpointError(paths.checkpoint, "made for another fold or fold file")
-        step.load_state_dict(saved["step"])
-        optimizer.load_state_dict(saved["optimizer"])
-        scheduler.load_state_dict(saved["scheduler"])
-        scaler.load_state_dict(saved["scaler"])
-        ckpt.set_rng_state(saved["rng"])
+        parts = {"step": step, "optimizer": optimizer, "scheduler": scheduler, "scaler": scaler}
+        ckpt.restore_states(paths.checkpoint, saved, parts)
         state = {k: saved[k] for k in state}
         if info.is_main:
             logger.info("resumed from %s after epoch %d", paths.checkpoint, state["epoch"])
@@ -293,6 +297,23 @@ def _evaluate(model, bank, loader, data, config, device, info, show, description
         description=description,
     )
     return indices, y, p, classification_metrics(y, p, data.class_names)
+
+
+def evaluate_part(
+    model: torch.nn.Module,
+    config: TrainConfig,
+    data: FoldData,
+    part: str,
+    device: torch.device,
+    info: DistInfo | None = None,
+) -> Any:
+    """Metrics of ``model`` on one part (``train``/``val``/``test``) of a fold's data, fused
+    over views as the model's fusion says, against the ensembled class prompts."""
+    info = info or detect()
+    bank = model.prompt_bank
+    dataset = make_dataset(config, data, part, model, bank, training=False)
+    loader, _ = build_loader(config, dataset, info, training=False)
+    return _evaluate(model, bank, loader, data, config, device, info, False, part)[3]
 
 
 def _test_selected(config, data, fold, paths, device, info, state, show, logger) -> FoldResult:

@@ -21,7 +21,7 @@ from affectvlm.io.layouts.base import (
 from affectvlm.io.layouts.record import SampleRecord
 
 DATASET = "bosphorus"
-SUBJECT = re.compile(r"bs\d{3}")
+SUBJECT = re.compile(r"bs[0-9]{3}")
 EMOTION_CODES: dict[str, str] = {
     "ANGER": "anger",
     "DISGUST": "disgust",

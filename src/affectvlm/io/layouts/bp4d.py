@@ -16,7 +16,7 @@ from affectvlm.io.layouts.frames import FrameFolder, FrameGrammar, walk_sequence
 from affectvlm.io.layouts.record import SampleRecord
 
 DATASET = "bp4d"
-SUBJECT = re.compile(r"[FM]\d{3}")
+SUBJECT = re.compile(r"[FM][0-9]{3}")
 TASKS: dict[str, str] = {
     "T1": "happiness",
     "T2": "sadness",
@@ -34,7 +34,7 @@ AUX_FOLDERS = {
 }
 FRAMES = FrameGrammar(
     mesh_suffix=".obj",
-    number=re.compile(r"\d+"),
+    number=re.compile(r"[0-9]+"),
     number_text="<number>",
     other_suffixes=(".mtl",),
 )

@@ -22,7 +22,7 @@ from affectvlm.io.layouts.base import (
 from affectvlm.io.layouts.record import SampleRecord
 
 DATASET = "bu3dfe"
-SUBJECT = re.compile(r"[FM]\d{4}")
+SUBJECT = re.compile(r"[FM][0-9]{4}")
 EXPRESSIONS: dict[str, str] = {
     "AN": "anger",
     "DI": "disgust",

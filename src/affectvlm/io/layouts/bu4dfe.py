@@ -1,6 +1,6 @@
 """BU-4DFE layout: ``<root>/F001/Angry/000.wrl`` (+ ``000.jpg``) (FORMATS §2.2).
 
-Only ``^[FM]\\d{3}$`` subject folders and the six exact-case expression folders count; the
+Only ``^[FM][0-9]{3}$`` subject folders and the six exact-case expression folders count; the
 distribution's viewer folder is ignored. One record per sequence folder, with its frames.
 """
 
@@ -14,7 +14,7 @@ from affectvlm.io.layouts.frames import FrameFolder, FrameGrammar, walk_sequence
 from affectvlm.io.layouts.record import SampleRecord
 
 DATASET = "bu4dfe"
-SUBJECT = re.compile(r"[FM]\d{3}")
+SUBJECT = re.compile(r"[FM][0-9]{3}")
 EXPRESSIONS: dict[str, str] = {
     "Angry": "anger",
     "Disgust": "disgust",
@@ -24,7 +24,7 @@ EXPRESSIONS: dict[str, str] = {
     "Surprise": "surprise",
 }
 VIEWER_FOLDER = "BU_WrlViewer_V2"
-FRAMES = FrameGrammar(mesh_suffix=".wrl", number=re.compile(r"\d{3}"), number_text="NNN")
+FRAMES = FrameGrammar(mesh_suffix=".wrl", number=re.compile(r"[0-9]{3}"), number_text="NNN")
 
 
 def parse_expression(name: str) -> str:

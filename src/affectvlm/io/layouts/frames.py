@@ -16,7 +16,7 @@ class FrameGrammar:
     """How the files of one frame are named: ``<number>.<mesh>`` plus companions."""
 
     mesh_suffix: str  # e.g. ".wrl"
-    number: re.Pattern[str]  # the stem of a frame file, e.g. r"\d{3}"
+    number: re.Pattern[str]  # the stem of a frame file, e.g. r"[0-9]{3}" (ASCII digits only)
     number_text: str  # the stem pattern in words, for reasons
     image_suffix: str = ".jpg"
     other_suffixes: tuple[str, ...] = ()  # further per-frame companions, e.g. (".mtl",)

@@ -1,0 +1,234 @@
+"""Same-family and cross-family generalisation, side by side on the same subject folds.
+
+Two independently parameterised synthetic face families (``synth.family``) are written in the
+BU-3DFE layout with the same subject plan; subject-independent folds come from the protocol
+(``bu3dfe``: intensities 3–4, six classes). On every fold three learners train on the
+training family's training subjects (epoch / hyper-parameters chosen on its validation
+subjects only) and are tested on the fold's test subjects of *each* family:
+
+- ``affectvlm``: the training recipe (``--config``, default the CPU ``demo`` preset);
+- ``ce-head``: the same vision tower and fusion with a linear cross-entropy head;
+- ``depth-pca-lr``: frontal depth view → PCA → logistic regression (scikit-learn), its
+  components and C chosen by subject-grouped inner CV on the training subjects.
+
+Everything is resumable (finished folds are reused). Paired tests over folds: Student's t
+(scipy.stats.ttest_rel) and the exact sign-flip permutation test (scipy.stats.permutation_test).
+
+    .venv/bin/python bench/bench_generalisation.py --out /tmp/gen --subjects 30 --folds 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import shlex
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from affectvlm.data import make_folds, protocol_config, select_records, takes_part
+from affectvlm.device import resolve_device
+from affectvlm.io.index import index_dataset
+from affectvlm.model import AffectVLM
+from affectvlm.render.cache import RenderCache, render_dataset, sample_id_for
+from affectvlm.synth import SynthConfig, generate_dataset
+from affectvlm.train.components import load_fold_data
+from affectvlm.train.config import load_train_config
+from affectvlm.train.cv import run_folds
+from affectvlm.train.engine import evaluate_part
+
+LEARNERS = ("affectvlm", "ce-head", "depth-pca-lr")
+
+
+def prepare(out: Path, args: argparse.Namespace, config: Any) -> tuple[dict, Any, RenderCache]:
+    """Synthesise + index each family, fold the subjects, render everything used."""
+    records: dict[str, list] = {}
+    for family in args.families:
+        root = out / "data" / family
+        synth = SynthConfig(
+            dataset="bu3dfe",
+            family=family,
+            subjects=args.subjects,
+            seed=args.seed,
+            resolution=args.resolution,
+        )
+        report = generate_dataset(root, synth, progress=False)
+        if not report.ok:
+            raise SystemExit(f"synthesis of {family} failed: {report.summary()}")
+        result = index_dataset(root, "bu3dfe", validate=False, progress=False)
+        records[family] = [
+            dataclasses.replace(r, path=f"{family}/{r.path}") for r in result.records
+        ]
+    train = args.families[0]
+    protocol = protocol_config("bu3dfe", [f"protocol.folds={args.folds}"], args.seed)
+    foldset = make_folds(records[train], protocol)
+    subjects = {f: {r.subject_key for r in rs} for f, rs in records.items()}
+    for family, keys in subjects.items():
+        if keys != subjects[train]:
+            raise SystemExit(f"family {family} has other subject ids than {train}")
+    used = [r for rs in records.values() for r in rs if takes_part(r, foldset.protocol)]
+    rendered = render_dataset(
+        out / "data", used, out / "cache", config.render, workers=2, progress=False
+    )
+    if rendered.failed:
+        raise SystemExit(f"render failures: {rendered.failed}")
+    return records, foldset, RenderCache(out / "cache", config.render)
+
+
+def run_affectvlm(out, config, records, foldset, cache, device) -> dict[str, list[float]]:
+    train = next(iter(records))
+    cv = run_folds(
+        config, records[train], foldset, out / "affectvlm", device, cache=cache, resume=True
+    )
+    scores = {train: [f.test_metrics["accuracy"] for f in cv.folds]}
+    device = resolve_device(device)
+    for family, recs in records.items():
+        if family == train:
+            continue
+        scores[family] = []
+        for fold in cv.folds:
+            model = AffectVLM.from_pretrained(fold.model_dir).to(device).eval()
+            data = load_fold_data(config, records[train], foldset, fold.fold, cache, recs)
+            scores[family].append(evaluate_part(model, config, data, "test", device).accuracy)
+    return scores
+
+
+def run_ce(out, config, records, foldset, cache, device) -> dict[str, list[float]]:
+    from affectvlm.experiments.cehead import train_ce_fold
+
+    train = next(iter(records))
+    others = {f: r for f, r in records.items() if f != train}
+    scores: dict[str, list[float]] = {f: [] for f in records}
+    for k in range(len(foldset.folds)):
+        path = out / "ce-head" / f"fold_{k:02d}" / "fold_result.json"
+        if path.is_file():
+            result = json.loads(path.read_text())
+        else:
+            result = train_ce_fold(
+                config, records[train], foldset, k, path.parent, device, cache, others
+            )
+        scores[train].append(result["test_metrics"]["accuracy"])
+        for family in others:
+            scores[family].append(result["extra_test_metrics"][family]["accuracy"])
+    return scores
+
+
+def _depth_features(records, cache) -> np.ndarray:
+    """Frontal depth image (channel 1 of the shading/depth/normal stack), flattened."""
+    rows = [cache.load(sample_id_for(r.path))[:, 0, 1].mean(axis=0) for r in records]
+    return np.stack(rows).reshape(len(rows), -1).astype(np.float32) / 255.0
+
+
+def run_pca(config, records, foldset, cache, seed) -> dict[str, list[float]]:
+    from sklearn.decomposition import PCA
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV, GroupKFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    train = next(iter(records))
+    classes = list(foldset.protocol.classes)
+    scores: dict[str, list[float]] = {f: [] for f in records}
+    for k in range(len(foldset.folds)):
+        fit = [r for p in ("train", "val") for r in select_records(records[train], foldset, k, p)]
+        x, y = _depth_features(fit, cache), np.array([classes.index(r.emotion) for r in fit])
+        groups = [r.subject_key for r in fit]
+        pipe = make_pipeline(
+            StandardScaler(), PCA(random_state=seed), LogisticRegression(max_iter=2000)
+        )
+        grid = {
+            "pca__n_components": [n for n in (10, 20, 40) if n < len(fit) * 0.5] or [2],
+            "logisticregression__C": [0.01, 0.1, 1.0],
+        }
+        inner = GroupKFold(n_splits=min(4, len(set(groups))))
+        search = GridSearchCV(pipe, grid, cv=inner, n_jobs=1)
+        search.fit(x, y, groups=groups)
+        for family, recs in records.items():
+            test = select_records(recs, foldset, k, "test")
+            yt = np.array([classes.index(r.emotion) for r in test])
+            scores[family].append(
+                float((search.predict(_depth_features(test, cache)) == yt).mean())
+            )
+    return scores
+
+
+def paired(a: list[float], b: list[float]) -> str:
+    """Mean difference (points), t-test p and exact sign-flip permutation p over folds."""
+    d = np.asarray(a) - np.asarray(b)
+    t = stats.ttest_rel(a, b)
+    perm = stats.permutation_test(
+        (d,), np.mean, permutation_type="samples", n_resamples=np.inf, alternative="two-sided"
+    )
+    return f"{100 * d.mean():+.1f} pts (t-test p={t.pvalue:.3f}, sign-flip p={perm.pvalue:.3f})"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--families", nargs="+", default=["base", "rbf"], help="first = training")
+    p.add_argument("--subjects", type=int, default=30)
+    p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--resolution", type=int, default=96)
+    p.add_argument("--config", default="demo", help="training preset of AffectVLM / CE head")
+    p.add_argument("--set", action="append", default=[], help="override, e.g. epochs=10")
+    p.add_argument("--learners", nargs="+", default=list(LEARNERS), choices=LEARNERS)
+    p.add_argument("--device", default="cpu")
+    args = p.parse_args(argv)
+
+    import torch
+
+    torch.set_num_threads(1)
+    config = load_train_config(args.config, (), [*args.set, "progress=false"])
+    started = time.perf_counter()
+    records, foldset, cache = prepare(args.out, args, config)
+    print(f"data ready in {time.perf_counter() - started:.0f} s", flush=True)
+    results: dict[str, dict[str, list[float]]] = {}
+    runs = args.out / "runs" / args.families[0]
+    for learner in args.learners:
+        t = time.perf_counter()
+        if learner == "affectvlm":
+            results[learner] = run_affectvlm(runs, config, records, foldset, cache, args.device)
+        elif learner == "ce-head":
+            results[learner] = run_ce(runs, config, records, foldset, cache, args.device)
+        else:
+            results[learner] = run_pca(config, records, foldset, cache, args.seed)
+        print(f"{learner}: {time.perf_counter() - t:.0f} s", flush=True)
+
+    command = shlex.join(["python", "bench/bench_generalisation.py", *sys.argv[1:]])
+    lines = [
+        f"`{command}`",
+        "",
+        "| learner | "
+        + " | ".join(
+            f"test on {f}{' (same family)' if i == 0 else ''}" for i, f in enumerate(args.families)
+        )
+        + " |",
+        "|---|" + "---|" * len(args.families),
+    ]
+    for learner, by_family in results.items():
+        cells = [
+            f"{100 * np.mean(v):.1f} ± {100 * np.std(v, ddof=1):.1f} %" for v in by_family.values()
+        ]
+        lines.append(f"| {learner} | " + " | ".join(cells) + " |")
+    if "affectvlm" in results:
+        for other in (x for x in results if x != "affectvlm"):
+            for family in args.families:
+                lines.append(
+                    f"- affectvlm − {other}, test on {family}: "
+                    + paired(results["affectvlm"][family], results[other][family])
+                )
+    text = "\n".join(lines)
+    print(text)
+    (args.out / "generalisation.md").write_text(text + "\n", encoding="utf-8")
+    (args.out / "generalisation.json").write_text(json.dumps(results, indent=2), "utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
