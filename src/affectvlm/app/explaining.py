@@ -11,7 +11,6 @@ import pandas as pd
 from affectvlm.explain import Explanation, SaliencyConfig, normalise_maps, overlay
 from affectvlm.infer import Prediction, Predictor
 
-METHODS = ("smoothgrad", "gradient", "rollout")
 CLASS_PREFIX, PROMPT_PREFIX = "class: ", "prompt: "
 
 

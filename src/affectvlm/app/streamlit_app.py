@@ -18,6 +18,7 @@ from affectvlm.app import display, explaining
 from affectvlm.app.settings import AppSettings, find_demo_model
 from affectvlm.app.synthetic import synthetic_input
 from affectvlm.app.uploads import ACCEPTED, UploadError, upload_error, uploaded_input
+from affectvlm.explain.saliency import supported_methods
 from affectvlm.infer import InferenceError, Prediction, Predictor, resolve_inputs
 from affectvlm.infer.predictor import DISPLAY_SIZE, PREDICT_ERRORS
 from affectvlm.model import ModelLoadError
@@ -195,7 +196,8 @@ def explanation_section(predictor: Predictor, prediction: Prediction):
         index=options.index(explaining.CLASS_PREFIX + prediction.label),
         key="explain_target",
     )
-    method = right.radio("Saliency", explaining.METHODS, horizontal=True, key="explain_method")
+    methods = supported_methods(predictor.model)
+    method = right.radio("Saliency", methods, horizontal=True, key="explain_method")
     key = (st.session_state.get("prediction_key"), choice, method, tuple(prompts))
     if st.session_state.get("explanation_key") != key:
         try:

@@ -43,6 +43,14 @@ class SaliencyConfig:
             raise ValueError("samples >= 1, noise >= 0 and blur >= 0 required")
 
 
+def supported_methods(model: Any) -> tuple[str, ...]:
+    """The saliency methods that work for ``model``'s vision tower (rollout needs a ViT)."""
+    encoder = model.vision_tower.encoder
+    if hasattr(encoder.config, "patch_size"):
+        return ("smoothgrad", "gradient", "rollout")
+    return ("smoothgrad", "gradient")
+
+
 def _check_views(views: torch.Tensor) -> None:
     if views.ndim not in (4, 5) or views.shape[-3] != 3:
         raise ValueError(
@@ -126,6 +134,10 @@ def attention_rollout(model: Any, views: torch.Tensor) -> torch.Tensor:
     lead, (h, w) = views.shape[:-3], views.shape[-2:]
     pixels = model._pixels(views.reshape(-1, *views.shape[-3:]))
     encoder = model.vision_tower.encoder
+    if "rollout" not in supported_methods(model):
+        raise ValueError(
+            "attention rollout needs a ViT vision tower; use the gradient or smoothgrad method"
+        )
     with _eager_attention(encoder):
         out = encoder(pixel_values=pixels, output_attentions=True)
     if not out.attentions:
