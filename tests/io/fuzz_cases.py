@@ -395,6 +395,8 @@ def read_within_bounds(folder: Path, main: str) -> tuple[Scan | ScanFormatError,
         assert str(result.path) in str(result)
     else:
         check_scan(result)
+        if result.texture_path is not None:  # companions are read only from the scan's folder
+            assert result.texture_path.resolve().parent == folder.resolve(), result.texture_path
     return result, peak[0]
 
 

@@ -42,7 +42,7 @@ from affectvlm.io import Scan, ScanFormatError, read_bnd, read_lm2, read_lm3
 _QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
 settings.register_profile(
     "affectvlm-fuzz-ci",
-    max_examples=120,
+    max_examples=200,
     derandomize=True,
     deadline=None,
     database=None,
@@ -63,33 +63,33 @@ FUZZ = settings.get_profile(f"affectvlm-fuzz-{PROFILE}")
 SEEDS = sorted(seeds())
 TEXT = (".wrl", ".obj", ".mtl", ".bnd", ".lm3")
 
-# Reproducers the fuzz suite found (seed, mutated file, mutations; what the reader did then).
+# Reproducers the fuzz suite found: (seed, mutated file, mutations, the fault now reported).
+# Before the fixes these were accepted as a Scan or escaped as another exception type.
+_USE_BOMB = b"DEF G0 Group { children [ USE S USE S ] }\n" + b"".join(
+    b"DEF G%d Group { children [ USE G%d USE G%d ] }\n" % (i + 1, i, i) for i in range(10)
+)  # 8 kB that reach one Shape 2048 times: 97 MB traced before the fix
+
+
+def _into_wrl(at: int, payload: bytes, fault: str) -> tuple:
+    return ("vrml_syntax_wrl", ".wrl", [Mutation("insert", at, payload=payload)], fault)
+
+
 FOUND = [
-    ("bu3dfe_wrl", ".wrl", [Mutation("number", 0, payload=b"1e39")]),  # inf vertex accepted
-    ("bp4d_obj", ".obj", [Mutation("number", 217, payload=b"3.5e38")]),  # inf uv accepted
-    ("ascii_ply", ".ply", [Mutation("number", 1, payload=b"-5")]),  # element vertex -5
-    ("binary_le_ply", ".ply", [Mutation("repeat_line", 4, 1)]),  # duplicate property
-    ("binary_le_ply", ".ply", [Mutation("insert", -1, payload=b"junk")]),  # trailing bytes
-    ("colors_obj", ".obj", [Mutation("number", 4, payload=b"1,5")]),  # comma in a v record
-    ("ascii_ply", ".ply", [Mutation("number", 579, payload=b"-nan")]),  # NaN list length
-    ("vrml_syntax_wrl", ".wrl", [Mutation("insert", 16, payload=b"Group { children [" * 5000)]),
-    ("vrml_syntax_wrl", ".wrl", [Mutation("insert", 16, payload=b"Switch { whichChoice -nan }")]),
-    ("vrml_syntax_wrl", ".wrl", [Mutation("insert", 16, payload=b"Group { scale 2\x80 }")]),
-    (  # USE makes a small file reach one Shape exponentially often
-        "vrml_syntax_wrl",
-        ".wrl",
-        [
-            Mutation(
-                "insert",
-                -1,
-                payload=b"DEF G0 Group { children [ USE S USE S ] }\n"
-                + b"".join(
-                    b"DEF G%d Group { children [ USE G%d USE G%d ] }\n" % (i + 1, i, i)
-                    for i in range(10)
-                ),
-            )
-        ],
-    ),
+    ("bu3dfe_wrl", ".wrl", [Mutation("number", 6, payload=b"1e39")], "not finite as float32"),
+    ("bp4d_obj", ".obj", [Mutation("number", 217, payload=b"3.5e38")], "texture coordinates"),
+    ("ascii_ply", ".ply", [Mutation("number", 1, payload=b"-5")], "negative count"),
+    ("binary_le_ply", ".ply", [Mutation("repeat_line", 4, 1)], "declares property 'x' twice"),
+    ("binary_le_ply", ".ply", [Mutation("insert", -1, payload=b"junk")], "after the last element"),
+    ("colors_obj", ".obj", [Mutation("number", 4, payload=b"1,5")], "non-numeric value '1,5'"),
+    ("ascii_ply", ".ply", [Mutation("number", 579, payload=b"-nan")], "list length of nan"),
+    ("ascii_ply", ".ply", [Mutation("number", 6, payload=b"300")], "'red' (uint8) holds 300"),
+    ("ascii_ply", ".ply", [Mutation("number", 580, payload=b"1.5")], "1.5 is not an integer"),
+    _into_wrl(16, b"Group { children [" * 5000, "nested"),  # RecursionError
+    _into_wrl(16, b"Switch { whichChoice -nan }", "whichChoice"),  # ValueError
+    _into_wrl(
+        16, b"Group { scale 2\x80 }", "non-numeric value in field scale"
+    ),  # UnicodeDecodeError
+    _into_wrl(-1, _USE_BOMB, "USE repeats geometry"),
 ]
 
 
@@ -117,12 +117,15 @@ def test_mutated_file_is_rejected_naming_it_or_read_as_a_sound_scan(name, data):
     _read(name, target, mutate(seed.files[target], edits))
 
 
-@pytest.mark.parametrize(("name", "suffix", "edits"), FOUND)
-def test_reproducers_found_by_fuzzing_are_rejected_naming_the_file(name, suffix, edits):
+@pytest.mark.parametrize(("name", "suffix", "edits", "fault"), FOUND)
+def test_reproducers_found_by_fuzzing_are_rejected_naming_file_and_fault(
+    name, suffix, edits, fault
+):
     seed = seeds()[name]
     target = next(k for k in seed.files if k.endswith(suffix))
     result = _read(name, target, mutate(seed.files[target], edits))
     assert isinstance(result, ScanFormatError), result
+    assert fault in result.reason, result
 
 
 @pytest.mark.parametrize(

@@ -101,7 +101,8 @@ def test_expression_magnitude_grows_with_intensity(person, emotion):
 def test_expression_fields_are_smooth_and_never_fold_the_grid(person):
     model = build_face_model(person, 120)
     for emotion in ("surprise", "happiness", "fear"):
-        moved = model.template + expression_displacement(model, emotion, 1.6)
+        amount = 1.1 * person.gain(emotion)  # the strongest scan: intensity 4, top of the jitter
+        moved = model.template + expression_displacement(model, emotion, amount)
         ys = np.full(model.grid_index.shape, np.nan)
         ok = model.grid_index >= 0
         ys[ok] = moved[model.grid_index[ok], 1]

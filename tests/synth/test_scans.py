@@ -1,6 +1,7 @@
 """In-memory faces and 4D sequences (the app's slider API)."""
 
 import numpy as np
+import pytest
 
 from affectvlm.io import Scan, ScanSequence
 from affectvlm.synth import make_face, make_identity, make_sequence
@@ -46,8 +47,9 @@ def test_texture_has_darker_brows_and_red_lips_than_skin():
     assert tex.reshape(-1, 3).sum(axis=1).min() < skin.sum() * 0.6  # brows / pupils / nostrils
 
 
-def test_sequence_goes_neutral_to_apex_and_back():
-    person = make_identity(3)
+@pytest.mark.parametrize("family", ["base", "rbf"])
+def test_sequence_goes_neutral_to_apex_and_back(family):
+    person = make_identity(3, family=family)
     seq = make_sequence(person, "surprise", frames=24, resolution=RES, rng=1, texture_size=32)
     assert isinstance(seq, ScanSequence) and len(seq) == 24 and seq.fps == 25.0
     # nose-tip-to-chin distance: the jaw drop, unaffected by the small head motion

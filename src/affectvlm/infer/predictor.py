@@ -26,6 +26,7 @@ from affectvlm.infer.outputs import Prediction, PromptScore
 from affectvlm.io.errors import ScanFormatError
 from affectvlm.io.registry import read_scan
 from affectvlm.io.scan import Scan, ScanSequence
+from affectvlm.model.outputs import ImageEncoding
 from affectvlm.render.config import CHANNELS, RenderConfig
 from affectvlm.render.sequence import render_sequence, sample_frames
 from affectvlm.render.views import RenderedViews, render_views
@@ -176,15 +177,6 @@ class Predictor:
 
     # --- scoring -------------------------------------------------------------------------
 
-    def _logits(
-        self, fused: torch.Tensor, views: torch.Tensor, text: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Fused ``(N, C)`` and per-view ``(N, V, C)`` logits, as ``AffectVLM.forward``."""
-        scale = self.model.scale()
-        text = text.to(views.dtype)
-        view_logits = scale * views @ text.t()
-        return self.model.fusion.fuse_logits(fused, view_logits, text, scale), view_logits
-
     @torch.no_grad()
     def predict(
         self,
@@ -205,14 +197,13 @@ class Predictor:
     ) -> Prediction:
         rendered = self.render(data)
         enc = self.model.encode_images(self.images(rendered.array))
-        logits, view_logits = self._logits(enc.fused_embed, enc.view_embeds, self.class_embeds)
+        out = self.model.score(enc, self.class_embeds)
+        logits, view_logits = out.logits, out.view_logits
         frame_probs = frame_embeds = None
         if enc.frame_embeds is not None:
-            frames = enc.frame_embeds[0]  # (T, V, D)
-            frame_logits, _ = self._logits(
-                self.model.fusion.fuse_embeds(frames), frames, self.class_embeds
-            )
-            frame_probs = _np(frame_logits.softmax(-1))
+            frames = enc.frame_embeds[0]  # (T, V, D): each frame scored as a scan alone
+            alone = ImageEncoding(frames, self.model.fusion.fuse_embeds(frames))
+            frame_probs = _np(self.model.score(alone, self.class_embeds).logits.softmax(-1))
             frame_embeds = _np(frames)
         prediction = Prediction(
             source=source,
@@ -245,7 +236,10 @@ class Predictor:
         text = self.model.encode_text(texts)
         fused = torch.as_tensor(prediction.embedding, device=self.device)[None]
         views = torch.as_tensor(prediction.view_embeddings, device=self.device)[None]
-        logits, _ = self._logits(fused, views, text)
+        frames = None
+        if prediction.frame_embeddings is not None:
+            frames = torch.as_tensor(prediction.frame_embeddings, device=self.device)[None]
+        logits = self.model.score(ImageEncoding(views, fused, frames), text).logits
         scores = logits[0].float().cpu()
         probs = scores.softmax(-1)
         order = torch.argsort(-scores, stable=True).tolist()

@@ -1,8 +1,8 @@
 """Whitespace/comma separated number lists → numpy arrays, at C speed and in bounded memory.
 
-A list is cut at separators into chunks of about :data:`CHUNK` bytes and each chunk is
-parsed with whole-array numpy operations, so a parse takes its output plus a constant, and
-nothing of the text is copied. In a chunk one byte mask gives every token's start and end;
+A list is cut at separators into chunks of about :data:`CHUNK_TOKENS` tokens and each chunk
+is parsed with whole-array numpy operations, so a parse takes its output plus a constant,
+and nothing of the text is copied. In a chunk one byte mask gives every token's start and end;
 the token's last 8 (or 16) bytes are gathered as little-endian ``uint64`` words and turned
 into a number by the SWAR digit trick (8 digits per word in three multiply–shift steps). A
 decimal point is first squeezed out of the word, and the value is the integer mantissa over
@@ -15,15 +15,17 @@ error naming the token.
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 import numpy as np
 
 from affectvlm.io.errors import ScanFormatError
 
-CHUNK = 1 << 19
-"""Bytes per vectorised pass: enough to amortise numpy's per-call cost, few enough that the
-pass's temporaries stay in cache and its memory stays a constant."""
+CHUNK_TOKENS = 1 << 15
+"""Tokens per vectorised pass: enough to amortise numpy's per-call cost, few enough that the
+pass's temporaries (~100 bytes a token) stay a constant of a few MB."""
+FIRST_CHUNK, MAX_CHUNK = 1 << 17, 1 << 20  # bytes: before the token density is known; at most
 
 _SEPARATOR = re.compile(rb"[\t\n\v\f\r ,]")
 _INT = re.compile(rb"[+-]?[0-9]+")
@@ -88,61 +90,79 @@ def parse_numbers(
     if len(data) < _PAD:  # the word views need a few bytes
         data, start, stop = b" " * _PAD + bytes(data), start + _PAD, stop + _PAD
     scanner = TokenScanner(what, path)
-    parts = []
+    parts, size = [], FIRST_CHUNK
     while start < stop:
         end = stop
-        if stop - start > CHUNK + CHUNK // 2:
-            cut = _SEPARATOR.search(data, start + CHUNK, stop)
+        if stop - start > size + size // 2:
+            cut = _SEPARATOR.search(data, start + size, stop)
             end = stop if cut is None else cut.start()
         starts, ends = scanner.bounds(data, start, end)
         parts.append(parse_tokens(data, starts, ends, dtype, what, path))
+        size = next_chunk(end - start, len(starts))
         start = end
     if not parts:
         return np.zeros(0, dtype=dtype)
     return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
+def next_chunk(n_bytes: int, n_tokens: int) -> int:
+    """Bytes for the next chunk, so it holds about :data:`CHUNK_TOKENS` tokens at the density
+    of the last one (``n_tokens`` in ``n_bytes``)."""
+    if n_tokens == 0:
+        return MAX_CHUNK
+    return int(min(max(CHUNK_TOKENS * n_bytes / n_tokens, FIRST_CHUNK // 2), MAX_CHUNK))
+
+
 class TokenScanner:
     """Finds the tokens of a text chunk by chunk: runs of bytes other than whitespace and
-    ``separator``; a control character is an error naming ``what``.
-
-    The byte masks are reused from chunk to chunk (fresh large arrays cost page faults).
-    """
+    ``separator``; a control character is an error naming ``what``."""
 
     def __init__(self, what: str, path: Path, separator: bytes = b",") -> None:
-        self.what, self.path, self.separator = what, path, separator[0]
-        self._work = np.empty((2, 0), dtype=bool)
+        self.what, self.path = what, path
+        self.separator, self.separator_byte = separator[0], separator[:1]
 
     def bounds(self, data: bytes, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
         """Absolute (starts, ends) of the tokens of ``data[start:stop]``."""
         n = stop - start
         if n <= 0:
             return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
-        if self._work.shape[1] < n:
-            self._work = np.empty((2, max(n, min(2 * CHUNK, 4 * n))), dtype=bool)
         b = np.frombuffer(data, np.uint8, n, start)
-        token, other = self._work[0, :n], self._work[1, :n]
-        np.less(b, 32, out=token)
-        np.subtract(b, 9, out=other.view(np.uint8))
-        np.greater(other.view(np.uint8), 4, out=other)
-        np.bitwise_and(token, other, out=other)  # control characters but \t \n \v \f \r
-        if other.any():
-            at = start + int(np.argmax(other))
+        work = _work_masks(n + 2)
+        token, other = work[0, : n + 2], work[1, : n + 2]  # token[1:-1] ↔ b, False around it
+        inner, scratch = token[1:-1], other[:n]
+        np.subtract(b, 9, out=scratch.view(np.uint8))
+        np.greater(scratch.view(np.uint8), 4, out=inner)  # not \t \n \v \f \r
+        np.less(b, 32, out=scratch)
+        np.bitwise_and(inner, scratch, out=scratch)  # the other control characters
+        if scratch.any():
+            at = start + int(np.argmax(scratch))
             raise ScanFormatError(
                 self.path, f"control character {data[at : at + 1]!r} in {self.what}"
             )
-        np.greater(b, 32, out=token)
-        np.not_equal(b, self.separator, out=other)
-        np.bitwise_and(token, other, out=token)
-        edge = np.not_equal(token[1:], token[:-1], out=other[:-1])
-        edges = np.flatnonzero(edge)
-        if token[0]:
-            edges = np.concatenate(([-1], edges))
-        if token[-1]:
-            edges = np.concatenate((edges, [n - 1]))
-        edges += start + 1
+        np.greater(b, 32, out=inner)
+        if data.find(self.separator_byte, start, stop) >= 0:
+            np.not_equal(b, self.separator, out=scratch)
+            np.bitwise_and(inner, scratch, out=inner)
+        token[0] = token[-1] = False
+        # a change between token[k] and token[k + 1] is a token's start or end at byte k
+        edges = np.flatnonzero(np.not_equal(token[1:], token[:-1], out=other[: n + 1]))
+        edges += start
         pairs = edges.reshape(-1, 2)
         return pairs[:, 0], pairs[:, 1]
+
+
+_WORK = threading.local()
+
+
+def _work_masks(n: int) -> np.ndarray:
+    """Two reusable byte masks of at least ``n`` bytes for this thread (a fresh large array
+    costs its page faults on every use)."""
+    work = getattr(_WORK, "masks", None)
+    if work is None or work.shape[1] < n:
+        work = np.empty((2, max(n, min(2 * n, 2 * MAX_CHUNK + 64))), dtype=bool)
+        if n <= 2 * MAX_CHUNK + 64:  # keep the usual size only; an outsized one is dropped after
+            _WORK.masks = work
+    return work
 
 
 def parse_tokens(
@@ -170,7 +190,8 @@ def _signs(data: bytes, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarra
     negative = (first == 45).view(np.int8)
     length = ends - starts
     length -= negative
-    length -= first == 43
+    if data.find(b"+", starts[0], ends[-1]) >= 0:  # rare: skip the pass when there is none
+        length -= first == 43
     sign = negative * np.int8(-2)
     sign += np.int8(1)
     return sign, length
@@ -212,11 +233,11 @@ def _integers(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Tokens ``[+-]?d{1,8}`` at SWAR speed; the mask marks tokens left to the slow path."""
     sign, length = _signs(data, starts, ends)
-    ok = ends >= _PAD  # a token this close to the buffer start goes the slow way
-    ok &= length >= 1
-    ok &= length <= 8
-    word = _last_word(data, np.maximum(ends, _PAD), length)
-    ok &= _digits_ok(word)
+    if ends[0] >= _PAD and length.min() >= 1 and length.max() <= 8:
+        ok = _digits_ok(word := _last_word(data, ends, length))
+    else:  # a token too close to the buffer start, too long or empty goes the slow way
+        ok = (ends >= _PAD) & (length >= 1) & (length <= 8)
+        ok &= _digits_ok(word := _last_word(data, np.maximum(ends, _PAD), length))
     values = _swar(word).view(np.int64)
     values *= sign
     return values, (None if ok.all() else ~ok)
@@ -251,20 +272,23 @@ def _decimals(
     """Tokens ``[+-]?d*.?d*`` at SWAR speed, one word for up to 8 characters after the sign
     and two for up to 16; the mask marks tokens left to the slow path."""
     sign, length = _signs(data, starts, ends)
-    near_start = ends < _PAD
-    ends = np.maximum(ends, _PAD)
+    near_start = ends < _PAD if ends[0] < _PAD else None
+    if near_start is not None:
+        ends = np.maximum(ends, _PAD)
     word = _last_word(data, ends, length)
     code = _point_code(word)
     ok = _digits_ok(_squeeze_point(word, code))
     ok &= length > (code != _NO_POINT)  # at least one digit
-    ok &= ~near_start
+    if near_start is not None:
+        ok &= ~near_start
     values = _swar(word).astype(np.float64)
     values /= _SCALE_8.take(code)
     long = length > 8
     if long.any():
         where = np.flatnonzero(long)
         values[where], ok[where] = _long_decimals(data, ends[where], length[where])
-        ok[where] &= ~near_start[where]
+        if near_start is not None:
+            ok[where] &= ~near_start[where]
     values *= sign
     return values, (None if ok.all() else ~ok)
 

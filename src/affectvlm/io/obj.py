@@ -2,11 +2,12 @@
 
 Records: ``v x y z [r g b]``, ``vt u v``, ``f`` in the forms ``a``, ``a/t``, ``a//n`` and
 ``a/t/n`` (1-based or negative indices; one form per file), ``mtllib`` + ``usemtl`` with
-``map_Kd`` for the texture; ``vn`` and other records are ignored. The records are parsed
-in chunks at C speed and bounded memory (:mod:`affectvlm.io.obj_records`). Texture policy: a missing ``.mtl`` or ``map_Kd`` file is an
-error (the file names it); without ``mtllib`` a sibling ``<stem>.jpg``/``.png`` is used
-and noted (BP4D pairs frames with images by name). An ``mtllib`` or ``map_Kd`` name outside
-the scan's folder is ignored, as if unwritten, with a note.
+``map_Kd`` for the texture; ``vn`` and other records are ignored. The records are parsed in
+chunks at C speed and bounded memory (:mod:`affectvlm.io.obj_records`). Texture policy: a
+missing ``.mtl`` or ``map_Kd`` file is an error (the file names it); without ``mtllib`` a
+sibling ``<stem>.jpg``/``.png`` is used and noted (BP4D pairs frames with images by name).
+An ``mtllib`` or ``map_Kd`` name outside the scan's folder is ignored, as if unwritten, with
+a note.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """OBJ text → arrays of its ``v``, ``vt`` and ``f`` records, read in chunks of whole lines.
 
-Each chunk of about ``numeric_text.CHUNK`` bytes is cleaned (CR line ends, ``\\``
+Each chunk of about ``numeric_text.CHUNK_TOKENS`` tokens is cleaned (CR line ends, ``\\``
 continuations, ``#`` comments) only if it needs it, cut into tokens at whitespace and ``/``
 in one vectorised pass, and its numbers parsed at C speed. Only the arrays are kept, and the
 file's bytes are dropped before they are joined, so a read takes the file plus its arrays
@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from affectvlm.io.errors import ScanFormatError
-from affectvlm.io.numeric_text import CHUNK, TokenScanner, parse_tokens
+from affectvlm.io.numeric_text import FIRST_CHUNK, TokenScanner, next_chunk, parse_tokens
 
 _COMMENT = re.compile(rb"#[^\n]*")
 _LINE_BREAK = re.compile(rb"[\r\n]")
@@ -83,10 +83,14 @@ def read_records(path: Path) -> ObjRecords:
         raise ScanFormatError(path, f"cannot read: {exc.strerror or exc}") from exc
     start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     parts, scanner = _Parts(), TokenScanner("OBJ records", path, separator=b"/")
+    size, chunk = FIRST_CHUNK, None
     while start < len(data):
-        stop = _line_end(data, start + CHUNK) if len(data) - start > 2 * CHUNK else len(data)
-        _read_chunk(path, _tokenize(scanner, parts, *_clean(data, start, stop)), parts)
+        stop = _line_end(data, start + size) if len(data) - start > size * 3 // 2 else len(data)
+        chunk = _tokenize(scanner, parts, *_clean(data, start, stop))
+        _read_chunk(path, chunk, parts)
+        size = next_chunk(stop - start, len(chunk.starts))
         start = stop
+    del chunk
     del data  # the arrays are joined without the file's bytes alongside
     return _join(path, parts)
 

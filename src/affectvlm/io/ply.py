@@ -131,8 +131,8 @@ def _read_ascii(path: Path, values: np.ndarray, pos: int, el: _Element) -> tuple
         if p.count_dtype is not None:
             if at >= len(values):
                 break
-            lengths.append(int(values[at]))
-            at += int(values[at]) + 1
+            lengths.append(_list_length(path, el, values[at]))
+            at += lengths[-1] + 1
         else:
             at += 1
     layout = _row_layout(el, lengths) if len(lengths) == _n_lists(el) else None
@@ -209,6 +209,28 @@ def _read_binary(
     return _pack(el, columns), cursor[0]
 
 
+def _as_declared(path: Path, el: _Element, p: _Property, column: np.ndarray) -> np.ndarray:
+    """An ASCII column in its declared type: integers must be whole and in the type's range
+    (a ``uchar`` 300 would wrap to 44); a float overflowing float32 becomes inf, rejected later."""
+    kind = np.dtype(p.dtype)
+    if kind.kind in "iu" and len(column):
+        info = np.iinfo(kind)
+        fits = np.isfinite(column) & (column == np.round(column))
+        fits &= (column >= info.min) & (column <= info.max)
+        if not fits.all():
+            bad = float(column[~fits][0])
+            raise ScanFormatError(path, f"{el.name} property {p.name!r} ({kind}) holds {bad}")
+    with np.errstate(over="ignore"):
+        return column.astype(kind)
+
+
+def _list_length(path: Path, el: _Element, value: float) -> int:
+    """An ASCII list's length field, which must be a whole number ≥ 0."""
+    if not (np.isfinite(value) and value >= 0 and value == int(value)):
+        raise ScanFormatError(path, f"element {el.name!r} has a list length of {float(value)}")
+    return int(value)
+
+
 def _walk(path: Path, el: _Element, values: np.ndarray, pos: int) -> tuple[Columns, int]:
     """Row-by-row fallback for ASCII elements whose list lengths vary."""
     columns: dict[str, list] = {p.name: [] for p in el.props}
@@ -220,7 +242,7 @@ def _walk(path: Path, el: _Element, values: np.ndarray, pos: int) -> tuple[Colum
                 columns[p.name].append(values[pos])
                 pos += 1
             else:
-                n = int(values[pos])
+                n = _list_length(path, el, values[pos])
                 if pos + 1 + n > len(values):
                     raise ScanFormatError(path, f"data ends inside element {el.name!r}")
                 columns[p.name].append(values[pos + 1 : pos + 1 + n])
@@ -269,13 +291,14 @@ def read_ply(path: str | Path, *, load_texture: bool = True, landmarks: bool = T
             found[el.name], at = _read_ascii(path, values, at, el)
             for p in el.props:  # keep the declared type (uchar colours are scaled by type)
                 if p.count_dtype is None:
-                    found[el.name][p.name] = found[el.name][p.name].astype(p.dtype)
+                    found[el.name][p.name] = _as_declared(path, el, p, found[el.name][p.name])
         else:
             found[el.name], pos = _read_binary(path, data, pos, el, order)
     if values is not None and at != len(values):
         raise ScanFormatError(path, f"{len(values) - at} values after the last element")
     if values is None and pos != len(data):
         raise ScanFormatError(path, f"{len(data) - pos} bytes after the last element")
+    del values, data  # the columns are copies: keep the file's numbers out of the peak
     return _assemble(path, found, comments, load_texture)
 
 
@@ -297,6 +320,9 @@ def _assemble(path: Path, found: dict[str, Columns], comments: list[str], load: 
     if lengths.min() < 3:
         k = int(np.argmin(lengths))
         raise ScanFormatError(path, f"face {k} has {lengths[k]} vertices (need at least 3)")
+    if flat.dtype.kind == "f" and not (np.isfinite(flat) & (flat == np.round(flat))).all():
+        bad = flat[~(np.isfinite(flat) & (flat == np.round(flat)))][0]
+        raise ScanFormatError(path, f"face index {float(bad)} is not an integer")
     flat = flat.astype(np.int64)
     if flat.min() < 0 or flat.max() >= len(vertices):
         bad = flat[(flat < 0) | (flat >= len(vertices))][0]

@@ -67,8 +67,8 @@ def check_size(path: Path, max_bytes: int | None = None) -> None:
     if size > limit:
         raise ScanFormatError(
             path,
-            f"file is {size / 2**20:.1f} MiB ({size} bytes), over the {limit / 2**20:g} MiB "
-            f"limit for one scan (raise it with max_bytes= or {MAX_SCAN_ENV})",
+            f"file is {size} bytes ({size / 2**20:.3g} MiB), over the limit of {limit} bytes "
+            f"({limit / 2**20:.3g} MiB) for one scan (raise it with max_bytes= or {MAX_SCAN_ENV})",
         )
 
 

@@ -38,6 +38,7 @@ _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
 _BRACKET = re.compile(rb'[\[\]{}"#]')
 _CLOSER = {b"[": b"]", b"{": b"}"}
 _BLANK = re.compile(rb"[\s,]*")
+_NUMBER_FIRST = re.compile(rb"[\s,]*[-+.0-9]")
 
 
 @dataclass(frozen=True)
@@ -215,9 +216,13 @@ class Parser:
                 segment = NumberList(text, 0, len(text))
             else:  # a node or string list: parsed token by token below
                 segment = NumberList(stop, 0, len(stop))
-        # a numeric list; ``[ USE a USE b ]`` (node references only) is parsed token by token
-        node_use = segment.has(b"U") and segment.has(b"USE")  # one-byte search first: faster
-        if not (segment.has(b"{") or segment.has(b'"') or node_use):
+        # a numeric list; ``[ USE a USE b ]`` (node references only) is parsed token by token.
+        # One that starts with a number holds no node or string: skip those searches.
+        if _NUMBER_FIRST.match(segment.data, segment.start, segment.stop) or not (
+            segment.has(b"{")
+            or segment.has(b'"')
+            or (segment.has(b"U") and segment.has(b"USE"))  # a one-byte search first: faster
+        ):
             if close < 0:
                 self.fail(f"end of file inside the [ ] list of {name} (truncated file?)", start)
             if segment.has(b"[") or segment.has(b"}"):

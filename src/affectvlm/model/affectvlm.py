@@ -158,13 +158,21 @@ class AffectVLM(nn.Module):
         text_embeds: torch.Tensor,
         frame_mask: torch.Tensor | None = None,
     ) -> AffectVLMOutput:
-        """Score images against normalised ``text_embeds (C, D)``, per view and fused.
+        """Score images against normalised ``text_embeds (C, D)``, per view and fused."""
+        return self.score(self.encode_images(images, frame_mask), text_embeds, frame_mask)
+
+    def score(
+        self,
+        enc: ImageEncoding,
+        text_embeds: torch.Tensor,
+        frame_mask: torch.Tensor | None = None,
+    ) -> AffectVLMOutput:
+        """Per-view and fused scores of an :meth:`encode_images` result.
 
         For 4D input under ``probs`` fusion each view's probabilities are the temporal
         pooling weights' mean of its frames' own probabilities (so a sequence, like a view,
         can only be given a class its frames support), then fused over views.
         """
-        enc = self.encode_images(images, frame_mask)
         text_embeds = text_embeds.to(enc.view_embeds.dtype)
         scale = self.scale()
         if enc.frame_embeds is not None and self.fusion.mode == "probs":

@@ -7,11 +7,11 @@ On disk: :func:`generate_dataset` with a :class:`SynthConfig`. Two independent f
 
 from affectvlm.synth.config import SynthConfig
 from affectvlm.synth.expressions import EXTRA_EXPRESSIONS
-from affectvlm.synth.generate import SynthError, SynthReport, generate_dataset
 from affectvlm.synth.family import FAMILIES, FaceFamily, make_identity
+from affectvlm.synth.generate import SynthError, SynthReport, generate_dataset
 from affectvlm.synth.identity import ETHNICITY_CODES, FaceIdentity, Identity
-from affectvlm.synth.rbf.identity import RbfIdentity
 from affectvlm.synth.landmarks import BOSPHORUS_LABELS, LANDMARK_GROUPS
+from affectvlm.synth.rbf.identity import RbfIdentity
 from affectvlm.synth.scans import SequenceTiming, make_face, make_sequence
 
 __all__ = [

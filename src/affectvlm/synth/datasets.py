@@ -226,9 +226,7 @@ def _bosphorus(out: _Writer, plan: SubjectPlan, idt: FaceIdentity, config: Synth
     model = face_model(idt, config.grid_rows)
     rows, cols = model.rows, model.cols
     height, width = 3 * rows, 3 * cols
-    png = encode_image(
-        np.asarray(_resize(_texture(idt, config), width, height)), "PNG"
-    )
+    png = encode_image(np.asarray(_resize(_texture(idt, config), width, height)), "PNG")
     r_of, c_of = np.nonzero(model.grid_index >= 0)
     u = np.broadcast_to(np.arange(cols) / (cols - 1), (rows, cols))
     v_top = np.broadcast_to(1.0 - np.arange(rows)[:, None] / (rows - 1), (rows, cols))

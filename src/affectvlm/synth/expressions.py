@@ -195,7 +195,7 @@ def expression_displacement(model: FaceModel, expression: str, amount: float) ->
     out = np.zeros((model.n_vertices, 3))
     if amount == 0.0 or (not actions and jaw == 0.0):
         return out
-    weights, asymmetry = idt.action_weights(expression)
+    weights, asymmetry = idt.action_weights(expression, len(actions) + 1)
     x, y = model.template[:, 0], model.template[:, 1]
     for k, act in enumerate(actions):
         vec = np.array([act.dx, act.dy, act.dz]) * weights[k]

@@ -15,6 +15,8 @@ PROPORTION_SPREAD = 1.6
 """Scale of the spread of every facial proportion around its mean (a wide range of faces)."""
 STYLE_SPREAD = 0.3
 """Log-normal spread of a person's weight on each action: people smile (frown, …) differently."""
+MAX_ACTION_GAIN = 1.5
+"""Largest expressivity × style weight of any action (stronger pushes fold the mesh)."""
 
 ETHNICITY_CODES: tuple[str, ...] = ("WH", "BL", "AE", "AM", "LA", "IN")
 """BU-3DFE ``RR`` codes, used as opaque group labels for every synthetic dataset."""
@@ -86,12 +88,15 @@ class Identity:
             return self.expressivity[BASIC_EMOTIONS.index(emotion)]
         return 1.0
 
-    def action_weights(self, emotion: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
-        """``(weights, asymmetry)`` per action slot of ``emotion`` (1 and 0 for extras)."""
-        if emotion in BASIC_EMOTIONS:
-            e = BASIC_EMOTIONS.index(emotion)
-            return self.style[e], self.asymmetry[e]
-        return (1.0,) * STYLE_SLOTS, (0.0,) * STYLE_SLOTS
+    def action_weights(self, emotion: str, slots: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(weights, asymmetry)`` of the first ``slots`` action slots of ``emotion`` (1 and 0
+        for expressions that are not basic emotions)."""
+        if emotion not in BASIC_EMOTIONS:
+            return np.ones(slots), np.zeros(slots)
+        if slots > STYLE_SLOTS:
+            raise ValueError(f"{emotion}: {slots} action slots, a person has {STYLE_SLOTS}")
+        e = BASIC_EMOTIONS.index(emotion)
+        return np.asarray(self.style[e][:slots]), np.asarray(self.asymmetry[e][:slots])
 
 
 def as_generator(seed: int | np.random.Generator) -> np.random.Generator:
@@ -153,14 +158,23 @@ def make_base_identity(
         brow_tone=float(rng.uniform(0.35, 0.6) if not male else rng.uniform(0.25, 0.5)),
         expressivity=tuple(float(g) for g in gains),
         texture_seed=int(rng.integers(2**31)),
-        **_expression_style(rng),
+        **_expression_style(rng, gains),
     )
 
 
-def _expression_style(rng: np.random.Generator) -> dict[str, tuple[tuple[float, ...], ...]]:
-    """Per-person weights and left/right shifts of every action of every basic emotion."""
+def _expression_style(
+    rng: np.random.Generator, gains: np.ndarray
+) -> dict[str, tuple[tuple[float, ...], ...]]:
+    """Per-person weights and left/right shifts of every action of every basic emotion.
+
+    An emotion's weights are scaled down where needed so that no action grows past
+    :data:`MAX_ACTION_GAIN` times its table amplitude (stronger pushes fold the mesh).
+    """
     shape = (len(BASIC_EMOTIONS), STYLE_SLOTS)
     weights = np.clip(rng.lognormal(0.0, STYLE_SPREAD, shape), 0.5, 1.7)
+    weights[:, 0] = np.maximum(weights[:, 0], 0.85)  # an emotion's defining action stays strong
+    peak = weights.max(axis=1) * gains
+    weights *= np.minimum(1.0, MAX_ACTION_GAIN / peak)[:, None]
     asymmetry = np.clip(rng.normal(0.0, 0.08) + rng.normal(0.0, 0.15, shape), -0.4, 0.4)
     rows = lambda a: tuple(tuple(float(v) for v in row) for row in a)  # noqa: E731
     return {"style": rows(weights), "asymmetry": rows(asymmetry)}

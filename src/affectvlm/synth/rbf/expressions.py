@@ -20,6 +20,14 @@ from affectvlm.synth.face import FaceModel
 from affectvlm.synth.rbf.identity import STYLE_SLOTS, RbfIdentity
 from affectvlm.synth.rbf.shape import brow_y, skull_height, wendland
 
+MAX_PULL = 0.3
+"""Largest contraction of a muscle as a fraction of its length: a stronger pull would move skin
+near the attachment past its neighbours (fold the mesh) once two muscles overlap."""
+
+FIXED_FRACTION = 0.25
+"""Skin this close to the attachment (as a fraction of the muscle's length) does not move, so
+the field never changes faster than the mesh can follow."""
+
 JAW = "jaw"
 LIP_PRESS = "lip_press"
 LIP_FUNNEL = "lip_funnel"
@@ -31,7 +39,7 @@ RECIPES: dict[str, tuple[tuple[str, float], ...]] = {
         ("cheek_raiser", 3.0),
         ("risorius", 1.5),
         ("lid_tightener", 1.0),
-        (JAW, 3.5),
+        (JAW, 2.5),
     ),
     "surprise": (
         ("frontalis_inner", 6.5),
@@ -109,10 +117,10 @@ def muscles(idt: RbfIdentity) -> dict[str, LinearMuscle]:
         "frontalis_outer": m((-(es + 8.0), by + 45.0), (-(es + 12.0), by), 0.5, 12.0),
         "corrugator": m((-4.0, ey + 6.0), (-(es - 2.0), by + 2.0), 0.6, 10.0, 0.4),
         "procerus": m((-3.0, ey - 8.0), (-10.0, by - 1.0), 0.45, 8.0, 0.3),
-        "levator_lid": m((-es, by + 6.0), (-es, ey + lid), 0.7, 3.0),
+        "levator_lid": m((-es, by + 6.0), (-es, ey + lid), 0.7, 4.0),
         "lid_tightener": m((-es, ey + 2.0), (-es, ey - lid - 2.0), 0.7, 5.0, 0.2),
         "cheek_raiser": m((-(es + 4.0), ey + 4.0), (-(es + 6.0), ey - 20.0), 0.6, 10.0, 0.5),
-        "zygomatic": m((-(es + 16.0), ey - 10.0), (-mw, my), 0.35, 10.0, 0.3),
+        "zygomatic": m((-(es + 12.0), ey - 8.0), (-mw, my), 0.35, 10.0, 0.3),
         "risorius": m((-(mw + 34.0), my + 4.0), (-mw, my), 0.4, 8.0),
         "depressor_anguli": m((-(mw + 6.0), cy + 10.0), (-mw, my), 0.4, 8.0),
         "levator_labii": m((-7.0, ey - 6.0), (-9.0, my + 6.0), 0.35, 6.0, 0.5),
@@ -126,8 +134,8 @@ def _pull(
     muscle: LinearMuscle, side: float, xy: np.ndarray, contraction: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(N, 2)`` skin displacement and ``(N,)`` bulge of one muscle on one side."""
-    attach = np.array([side * -muscle.attach[0], muscle.attach[1]])
-    insert = np.array([side * -muscle.insert[0], muscle.insert[1]])
+    mirror = np.array([-side, 1.0])  # side -1 keeps the right-side muscle, +1 mirrors it
+    attach, insert = np.asarray(muscle.attach) * mirror, np.asarray(muscle.insert) * mirror
     axis = insert - attach
     rest = float(np.linalg.norm(axis))
     v = xy - attach
@@ -135,10 +143,11 @@ def _pull(
     cos_angle = np.clip(v @ axis / (dist * rest), -1.0, 1.0)
     angle = np.arccos(cos_angle)
     angular = np.where(angle < muscle.zone, np.cos(angle / muscle.zone * np.pi / 2.0), 0.0)
-    inner = np.cos((1.0 - np.clip(dist / rest, 0.0, 1.0)) * np.pi / 2.0)
+    rise = np.clip((dist - FIXED_FRACTION * rest) / ((1.0 - FIXED_FRACTION) * rest), 0.0, 1.0)
+    inner = np.sin(rise * np.pi / 2.0)
     outer = np.cos(np.clip((dist - rest) / muscle.reach, 0.0, 1.0) * np.pi / 2.0)
     radial = np.where(dist <= rest, inner, outer)
-    c = float(np.clip(contraction, -0.5 * rest, 0.5 * rest))  # stronger pulls fold the skin
+    c = float(np.clip(contraction, -0.5 * muscle.reach, MAX_PULL * rest))  # a push squeezes
     weight = c * angular * radial
     return -v / dist[:, None] * weight[:, None], muscle.bulge * np.abs(weight)
 
@@ -155,9 +164,7 @@ def _sphincter(idt: RbfIdentity, xy: np.ndarray, press: float, funnel: float) ->
     return out
 
 
-def _rotate_jaw(
-    model: FaceModel, points: np.ndarray, degrees: float
-) -> tuple[np.ndarray, np.ndarray]:
+def _rotate_jaw(model: FaceModel, points: np.ndarray, degrees: float) -> np.ndarray:
     """Lower face rotated about the jaw joints by up to ``degrees``; the lip line opens."""
     idt = model.identity
     x, y = model.template[:, 0], model.template[:, 1]
@@ -173,7 +180,7 @@ def _rotate_jaw(
     out[:, 2] = pivot_z + np.sin(angle) * dy + np.cos(angle) * dz
     inside_mouth = np.clip(1.0 - (x / mw) ** 2, 0.0, None)
     out[:, 2] -= 60.0 * np.deg2rad(degrees) * 4.0 * below * (1.0 - below) * inside_mouth
-    return out, below
+    return out
 
 
 def rbf_displacement(model: FaceModel, expression: str, amount: float) -> np.ndarray:
@@ -210,6 +217,5 @@ def rbf_displacement(model: FaceModel, expression: str, amount: float) -> np.nda
     out[:, 2] += skull_height(idt, x + slide[:, 0], y + slide[:, 1]) - skull_height(idt, x, y)
     out[:, 2] += bulge
     if jaw:
-        moved, _ = _rotate_jaw(model, model.template + out, jaw)
-        out = moved - model.template
+        out = _rotate_jaw(model, model.template + out, jaw) - model.template
     return out

@@ -25,6 +25,8 @@ HARMONIC_ORDERS: tuple[tuple[int, int], ...] = tuple(
 """``(i, j)`` of the Legendre products ``P_i(x) P_j(y)`` in the identity shape field."""
 
 N_BUMPS = 18
+MAX_MUSCLE_GAIN = 1.6
+"""Largest gain × style weight of any muscle (stronger contractions fold the skin)."""
 
 # Melanin range per group (skin colour is computed from melanin and haemoglobin).
 _MELANIN: dict[str, tuple[float, float]] = {
@@ -35,6 +37,9 @@ _MELANIN: dict[str, tuple[float, float]] = {
     "IN": (0.35, 0.65),
     "BL": (0.55, 0.90),
 }
+
+_GROUP_SHARES = np.array([0.3, 0.15, 0.2, 0.1, 0.15, 0.1])
+"""Share of each :data:`ETHNICITY_CODES` group among ``rbf`` people."""
 
 # name: (female mean, male mean, sd, loadings on the latent factors size, length, width)
 _PROPORTIONS: dict[str, tuple[float, float, float, tuple[float, float, float]]] = {
@@ -159,9 +164,15 @@ def _harmonics(rng: np.random.Generator) -> tuple[float, ...]:
     return tuple(out)
 
 
-def _style(rng: np.random.Generator) -> tuple[tuple[tuple[float, ...], ...], ...]:
+def _style(
+    rng: np.random.Generator, gains: np.ndarray
+) -> tuple[tuple[tuple[float, ...], ...], ...]:
+    """Muscle weights (scaled so no muscle exceeds :data:`MAX_MUSCLE_GAIN` with the person's
+    gain) and left/right shifts, per basic emotion."""
     n = len(BASIC_EMOTIONS)
     weights = np.clip(rng.lognormal(0.0, 0.3, (n, STYLE_SLOTS)), 0.6, 1.6)
+    weights[:, 0] = np.maximum(weights[:, 0], 0.85)  # an emotion's defining muscle stays strong
+    weights *= np.minimum(1.0, MAX_MUSCLE_GAIN / (weights.max(axis=1) * gains))[:, None]
     side = rng.normal(0.0, 0.08)  # a person's habitual stronger side
     asym = np.clip(side + rng.normal(0.0, 0.12, (n, STYLE_SLOTS)), -0.4, 0.4)
     as_tuple = lambda a: tuple(tuple(float(v) for v in row) for row in a)  # noqa: E731
@@ -183,8 +194,8 @@ def make_rbf_identity(
     shape = _proportions(rng, male)
     bumps, harmonics = _bumps(rng), _harmonics(rng)
     low, high = _MELANIN[ethnicity]
-    style, asymmetry = _style(rng)
     gains = np.clip(rng.lognormal(0.0, 0.2, len(BASIC_EMOTIONS)), 0.7, 1.4)
+    style, asymmetry = _style(rng, gains)
     return RbfIdentity(
         subject=subject,
         sex=sex,
@@ -205,7 +216,3 @@ def make_rbf_identity(
         mesh_seed=int(rng.integers(2**31)),
         texture_seed=int(rng.integers(2**31)),
     )
-
-
-_GROUP_SHARES = np.array([0.3, 0.15, 0.2, 0.1, 0.15, 0.1])
-"""Share of each :data:`ETHNICITY_CODES` group among ``rbf`` people."""

@@ -19,9 +19,7 @@ def wendland(d: np.ndarray) -> np.ndarray:
     return (1.0 - d) ** 4 * (4.0 * d + 1.0)
 
 
-def bump(
-    x: np.ndarray, y: np.ndarray, cx: float, cy: float, rx: float, ry: float
-) -> np.ndarray:
+def bump(x: np.ndarray, y: np.ndarray, cx: float, cy: float, rx: float, ry: float) -> np.ndarray:
     """Unit-height elliptic Wendland bump of radii ``(rx, ry)`` centred at ``(cx, cy)``."""
     return wendland(np.sqrt(((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2))
 
@@ -84,7 +82,11 @@ def neutral_height(idt: RbfIdentity, x: np.ndarray, y: np.ndarray) -> np.ndarray
     for side in (-1.0, 1.0):
         z += 0.35 * idt.nose_length * bump(x, y, side * 0.65 * idt.nose_half_width, -4.0, 7.0, 6.0)
         z -= idt.socket_depth * bump(x, y, side * es, ey + 1.0, 1.5 * idt.eye_len + 4.0, 11.0)
-        z += 0.5 * idt.socket_depth * bump(x, y, side * es, ey, 1.05 * idt.eye_len, 2.2 * idt.eye_open)
+        z += (
+            0.5
+            * idt.socket_depth
+            * bump(x, y, side * es, ey, 1.05 * idt.eye_len, 2.2 * idt.eye_open)
+        )
         z += idt.brow_ridge * bump(x, y, side * (es + 2.0), by - 2.0, 24.0, 9.0)
         z += idt.cheekbone * bump(x, y, side * (es + 12.0), ey - 20.0, 24.0, 18.0)
         z -= fold * bump(x, y, side * (idt.nose_half_width + 5.0), my + 12.0, 5.0, 14.0)

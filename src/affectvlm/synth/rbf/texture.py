@@ -63,7 +63,8 @@ def _texture_cached(idt: RbfIdentity, size: int) -> np.ndarray:
     rng = np.random.default_rng(idt.texture_seed)
     es, ey, my, mw = idt.eye_half_sep, idt.eye_y, idt.mouth_y, idt.mouth_half_width
     phases = rng.uniform(0.0, 2.0 * np.pi, 4)
-    blotch = sum(np.sin(x / s + p) * np.cos(y / s - p) for s, p in zip((9, 14, 23, 31), phases))
+    scales = (9.0, 14.0, 23.0, 31.0)  # mm: perfusion blotches from small to broad
+    blotch = sum(np.sin(x / s + p) * np.cos(y / s - p) for s, p in zip(scales, phases, strict=True))
     blood = idt.haemoglobin * (1.0 + 0.12 * blotch)
     for side in (-1.0, 1.0):
         blood = blood + 0.5 * bump(x, y, side * (es + 6.0), ey - 24.0, 22.0, 16.0)  # cheeks
