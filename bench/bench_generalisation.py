@@ -179,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--set", action="append", default=[], help="override, e.g. epochs=10")
     p.add_argument("--learners", nargs="+", default=list(LEARNERS), choices=LEARNERS)
     p.add_argument("--device", default="cpu")
+    p.add_argument("--tag", default="", help="name of this recipe's runs (variants share data)")
     args = p.parse_args(argv)
 
     import torch
@@ -189,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     records, foldset, cache = prepare(args.out, args, config)
     print(f"data ready in {time.perf_counter() - started:.0f} s", flush=True)
     results: dict[str, dict[str, list[float]]] = {}
-    runs = args.out / "runs" / args.families[0]
+    runs = args.out / "runs" / "-".join(filter(None, [args.families[0], args.tag]))
     for learner in args.learners:
         t = time.perf_counter()
         if learner == "affectvlm":
@@ -225,8 +226,8 @@ def main(argv: list[str] | None = None) -> int:
                 )
     text = "\n".join(lines)
     print(text)
-    (args.out / "generalisation.md").write_text(text + "\n", encoding="utf-8")
-    (args.out / "generalisation.json").write_text(json.dumps(results, indent=2), "utf-8")
+    (runs / "generalisation.md").write_text(text + "\n", encoding="utf-8")
+    (runs / "generalisation.json").write_text(json.dumps(results, indent=2), "utf-8")
     return 0
 
 

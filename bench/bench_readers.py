@@ -237,12 +237,15 @@ def timed(fns: dict[str, Callable[[], object]], repeats: int) -> dict[str, tuple
 def _upscaled(root: Path, suffix: str, target_mb: float) -> Path:
     """A height field written as ``suffix`` and refined until the file is ~``target_mb`` MB."""
     write = write_wrl if suffix == ".wrl" else write_obj
-    probe = root / f"probe{suffix}"
-    write(probe, *height_field(GRID))
-    n = max(GRID, round(GRID * (target_mb * 1e6 / probe.stat().st_size) ** 0.5))
-    probe.unlink()
-    path = root / f"big_{n}{suffix}"
-    write(path, *height_field(n))
+    n, path = GRID, root / f"probe{suffix}"
+    for _ in range(3):  # file size ∝ n² (index digits grow a little): a few refinements
+        write(path, *height_field(n))
+        size = path.stat().st_size
+        if abs(size / (target_mb * 1e6) - 1) < 0.05:
+            break
+        n = max(GRID, round(n * (target_mb * 1e6 / size) ** 0.5))
+        path.unlink()
+        path = root / f"big_{n}{suffix}"
     return path
 
 

@@ -27,8 +27,9 @@ from PIL import Image
 
 from affectvlm.io import Scan, ScanFormatError, read_scan, write_ply
 
-MEMORY_FACTOR = 3  # peak traced memory of one read ≤ MEMORY_FACTOR × input bytes + MEMORY_SLACK
-MEMORY_SLACK = 4 << 20
+MEMORY_FACTOR = 3  # peak traced memory of one read ≤ MEMORY_FACTOR × input bytes + MEMORY_SLACK,
+MEMORY_SLACK = 4 << 20  # plus MEMORY_FACTOR × the decoded size of the texture images
+_IMAGES = (".bmp", ".jpg", ".png")
 
 
 @dataclass(frozen=True)
@@ -245,6 +246,7 @@ TOKENS = (
     b"element vertex 99999999\n", b"property list uchar int vertex_indices\n", b"end_header\n",
     b'url "../../../../etc/hostname"', b"whichChoice 5 ", b"Switch { whichChoice -nan }",
 )  # fmt: skip
+_GROWTH = 256 << 10  # most bytes one repeat_line adds (a mutant stays around 1 MB at most)
 _NUMBER = re.compile(rb"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 KINDS = (
     "truncate", "flip", "insert", "delete", "duplicate", "number", "binary", "bom", "crlf", "cr",
@@ -297,8 +299,10 @@ class Mutation:
         k = self.at % len(lines)
         if self.kind == "delete_line":
             return b"".join(lines[:k] + lines[k + 1 :])
-        if self.kind == "repeat_line":
-            return b"".join(lines[:k] + [lines[k]] * (1 + self.size % 1000) + lines[k + 1 :])
+        if self.kind == "repeat_line":  # at most _GROWTH more bytes: the last line has no
+            # newline, so its copies make one longer line, which a second repeat would multiply
+            copies = min(1 + self.size % 1000, max(1, _GROWTH // max(1, len(lines[k]))))
+            return b"".join(lines[:k] + [lines[k]] * copies + lines[k + 1 :])
         raise ValueError(f"unknown mutation {self.kind!r}")
 
 
@@ -376,6 +380,16 @@ def check_scan(scan: Scan) -> None:
         assert scan.texture.shape[2] == 3
 
 
+def _declared_pixels(path: Path) -> int:
+    """Pixels an image's header declares: a small compressed file may rightly decode large
+    (the readers cap that with a pixel limit, not with the file size)."""
+    try:
+        with Image.open(path) as img:
+            return img.width * img.height
+    except Exception:  # not an image any more: the reader must reject it
+        return 0
+
+
 def read_within_bounds(folder: Path, main: str) -> tuple[Scan | ScanFormatError, int]:
     """Read ``folder/main``; return the Scan or the ScanFormatError, and the traced peak.
 
@@ -383,12 +397,13 @@ def read_within_bounds(folder: Path, main: str) -> tuple[Scan | ScanFormatError,
     """
     path = folder / main
     size = sum(p.stat().st_size for p in folder.iterdir())
+    pixels = sum(_declared_pixels(p) for p in folder.iterdir() if p.suffix in _IMAGES)
     with traced_peak() as peak:
         try:
             result: Scan | ScanFormatError = read_scan(path)
         except ScanFormatError as exc:
             result = exc
-    bound = MEMORY_FACTOR * size + MEMORY_SLACK
+    bound = MEMORY_FACTOR * (size + 3 * pixels) + MEMORY_SLACK
     assert peak[0] <= bound, f"peak {peak[0]} bytes > bound {bound} ({size}-byte input)"
     if isinstance(result, ScanFormatError):
         assert result.path is not None and result.path.parent == folder, result.path

@@ -33,6 +33,7 @@ _FLOAT = re.compile(
     rb"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?(?:nan|inf|infinity)", re.I
 )
 _PAD = 16  # bytes a token's word windows may reach back
+_LONGEST = 4096  # bytes of the longest token looked for past a chunk's end (numbers are short)
 _U64 = np.uint64
 _ALL = (1 << 64) - 1
 _ZEROS = 0x3030303030303030  # "00000000"
@@ -94,7 +95,9 @@ def parse_numbers(
     while start < stop:
         end = stop
         if stop - start > size + size // 2:
-            cut = _SEPARATOR.search(data, start + size, stop)
+            cut = _SEPARATOR.search(data, start + size, min(stop, start + size + _LONGEST))
+            if cut is None and start + size + _LONGEST < stop:
+                raise ScanFormatError(path, f"a value longer than {_LONGEST} bytes in {what}")
             end = stop if cut is None else cut.start()
         starts, ends = scanner.bounds(data, start, end)
         parts.append(parse_tokens(data, starts, ends, dtype, what, path))
@@ -184,13 +187,19 @@ def _words(data: bytes) -> np.ndarray:
     return np.ndarray((len(data) - 7,), dtype="<u8", buffer=data, strides=(1,))
 
 
-def _signs(data: bytes, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(±1 as int8, length after the sign) of each token."""
+def _signs(
+    data: bytes, starts: np.ndarray, ends: np.ndarray
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """(±1 as int8, or None if no token has a sign; length after the sign) of each token."""
+    length = ends - starts
+    minus = data.find(b"-", starts[0], ends[-1]) >= 0  # one-byte searches skip absent signs
+    plus = data.find(b"+", starts[0], ends[-1]) >= 0
+    if not (minus or plus):
+        return None, length
     first = np.frombuffer(data, np.uint8)[starts]
     negative = (first == 45).view(np.int8)
-    length = ends - starts
     length -= negative
-    if data.find(b"+", starts[0], ends[-1]) >= 0:  # rare: skip the pass when there is none
+    if plus:
         length -= first == 43
     sign = negative * np.int8(-2)
     sign += np.int8(1)
@@ -239,7 +248,8 @@ def _integers(
         ok = (ends >= _PAD) & (length >= 1) & (length <= 8)
         ok &= _digits_ok(word := _last_word(data, np.maximum(ends, _PAD), length))
     values = _swar(word).view(np.int64)
-    values *= sign
+    if sign is not None:
+        values *= sign
     return values, (None if ok.all() else ~ok)
 
 
@@ -289,7 +299,8 @@ def _decimals(
         values[where], ok[where] = _long_decimals(data, ends[where], length[where])
         if near_start is not None:
             ok[where] &= ~near_start[where]
-    values *= sign
+    if sign is not None:
+        values *= sign
     return values, (None if ok.all() else ~ok)
 
 

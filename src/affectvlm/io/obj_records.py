@@ -73,6 +73,7 @@ class _Chunk:
     count: np.ndarray  # tokens on each line, keyword included
     line_no: np.ndarray  # 1-based number of each line in the file
     line_starts: np.ndarray
+    stop: int  # end of the chunk in data
 
 
 def read_records(path: Path) -> ObjRecords:
@@ -82,6 +83,8 @@ def read_records(path: Path) -> ObjRecords:
     except OSError as exc:
         raise ScanFormatError(path, f"cannot read: {exc.strerror or exc}") from exc
     start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    if len(data) < 4 * len(_PAD):  # the word views of numeric_text need a few bytes
+        data, start = _PAD + data, start + len(_PAD)
     parts, scanner = _Parts(), TokenScanner("OBJ records", path, separator=b"/")
     size, chunk = FIRST_CHUNK, None
     while start < len(data):
@@ -128,27 +131,31 @@ def _tokenize(scanner: TokenScanner, parts: _Parts, data: bytes, start: int, sto
     line_starts = np.concatenate(([start], np.flatnonzero(b[start:stop] == 10) + start + 1))
     first = np.searchsorted(starts, line_starts)  # first token of each line
     count = np.diff(first, append=len(starts))
-    kind = np.zeros(len(first), dtype=np.int8)
     has = np.flatnonzero(count > 0)
     k = first[has]
     length, c0 = ends[k] - starts[k], b[starts[k]]
     c1 = b[np.minimum(starts[k] + 1, len(b) - 1)]
-    kind[has[(length == 1) & (c0 == ord("v"))]] = _V
-    kind[has[(length == 2) & (c0 == ord("v")) & (c1 == ord("t"))]] = _VT
-    kind[has[(length == 1) & (c0 == ord("f"))]] = _F
-    kind[has[(length == 6) & ((c0 == ord("m")) | (c0 == ord("u")))]] = _NAMED
+    one, v = length == 1, c0 == ord("v")
+    code = (one & v).view(np.int8) * np.int8(_V)
+    code += ((length == 2) & v & (c1 == ord("t"))).view(np.int8) * np.int8(_VT)
+    code += (one & (c0 == ord("f"))).view(np.int8) * np.int8(_F)
+    code += ((length == 6) & ((c0 == ord("m")) | (c0 == ord("u")))).view(np.int8) * np.int8(_NAMED)
+    kind = np.zeros(len(first), dtype=np.int8)
+    kind[has] = code
     token_kind = np.repeat(kind, count)
     token_kind[k] = _OTHER
     line_no = parts.lines + 1 + np.arange(len(line_starts))
-    return _Chunk(data, b, starts, ends, kind, token_kind, count, line_no, line_starts)
+    return _Chunk(data, b, starts, ends, kind, token_kind, count, line_no, line_starts, stop)
 
 
 def _read_chunk(path: Path, chunk: _Chunk, parts: _Parts) -> None:
+    face_slashes = _faces(path, chunk, parts) if (chunk.kind == _F).any() else 0
+    # a slash outside the f records may sit in a v or vt record (a name may hold one too)
+    stray_slash = chunk.data.count(b"/", chunk.line_starts[0], chunk.stop) > face_slashes
     for record in (_V, _VT):
         if (chunk.kind == record).any():
-            parts.values[record].append(_values(path, chunk, parts, record))
-    if (chunk.kind == _F).any():
-        _faces(path, chunk, parts)
+            values = _values(path, chunk, parts, record, stray_slash)
+            parts.values[record].append(values)
     for i in np.flatnonzero(chunk.kind == _NAMED).tolist():
         at = int(chunk.line_starts[i])
         end = chunk.data.find(b"\n", at)
@@ -163,15 +170,14 @@ def _read_chunk(path: Path, chunk: _Chunk, parts: _Parts) -> None:
         parts.before[record] += int(np.count_nonzero(chunk.kind == record))
 
 
-def _values(path: Path, chunk: _Chunk, parts: _Parts, record: int) -> np.ndarray:
+def _values(path: Path, chunk: _Chunk, parts: _Parts, record: int, stray_slash: bool) -> np.ndarray:
     """The (lines, width) values of one record kind; every line of the file has one width."""
     keyword, widths = _KEYWORDS[record]
     lines = np.flatnonzero(chunk.kind == record)
     per_line = chunk.count[lines] - 1
     width = parts.widths.setdefault(record, int(per_line[0]))
-    bad = np.flatnonzero((per_line != width) | ~np.isin(per_line, widths))
-    if len(bad):
-        k = int(bad[0])
+    if width not in widths or (per_line != width).any():
+        k = int(np.flatnonzero((per_line != width) | (width not in widths))[0])
         raise ScanFormatError(
             path,
             f"{keyword} record on line {chunk.line_no[lines[k]]} has {per_line[k]} values "
@@ -179,10 +185,11 @@ def _values(path: Path, chunk: _Chunk, parts: _Parts, record: int) -> np.ndarray
         )
     which = np.flatnonzero(chunk.token_kind == record)
     starts, ends = chunk.starts[which], chunk.ends[which]
-    slash = (chunk.b[starts - 1] == _SLASH) | (_after(chunk.b, ends) == _SLASH)
-    if slash.any():
-        line = chunk.line_no[lines[int(np.argmax(slash)) // width]]
-        raise ScanFormatError(path, f"{keyword} record on line {line} has a '/'")
+    if stray_slash:
+        slash = (chunk.b[starts - 1] == _SLASH) | (_after(chunk.b, ends) == _SLASH)
+        if slash.any():
+            line = chunk.line_no[lines[int(np.argmax(slash)) // width]]
+            raise ScanFormatError(path, f"{keyword} record on line {line} has a '/'")
     values = parse_tokens(chunk.data, starts, ends, np.float64, keyword, path)
     values = values.reshape(len(lines), width)
     bad = np.flatnonzero(~np.isfinite(values).all(axis=1))
@@ -197,12 +204,14 @@ def _after(b: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return b[np.minimum(ends, len(b) - 1)]
 
 
-def _faces(path: Path, chunk: _Chunk, parts: _Parts) -> None:
-    """Append the chunk's faces: corner fields checked against one form, indices resolved."""
+def _faces(path: Path, chunk: _Chunk, parts: _Parts) -> int:
+    """Append the chunk's faces (corner fields checked against one form, indices resolved);
+    return the number of slashes in its f records."""
     which = np.flatnonzero(chunk.token_kind == _F)
     starts, ends, b = chunk.starts[which], chunk.ends[which], chunk.b
     lines = np.flatnonzero(chunk.kind == _F)
     fields = chunk.count[lines] - 1
+    slashes = 0
     if len(which) == 0:
         lengths = fields
     else:
@@ -222,6 +231,7 @@ def _faces(path: Path, chunk: _Chunk, parts: _Parts) -> None:
             raise ScanFormatError(path, _MIXED)
         parts.form = form
         lengths = fields // form[0]
+        slashes = int(np.count_nonzero(before)) + int(np.count_nonzero(double))
     short = np.flatnonzero(lengths < 3)
     if len(short):
         k = int(short[0])
@@ -231,27 +241,25 @@ def _faces(path: Path, chunk: _Chunk, parts: _Parts) -> None:
     width, written_double = parts.form
     values = parse_tokens(chunk.data, starts, ends, np.int64, "f", path).reshape(-1, width)
     face_lines = chunk.line_no[lines]
-    corner_lines = np.repeat(face_lines, lengths)
     for record, column, out in ((_V, 0, parts.corners), (_VT, 1, parts.uv_corners)):
         if record == _VT and (width == 1 or written_double):
             continue
-        seen = parts.before[record] + np.cumsum(chunk.kind == record)[lines]
         what = "vertex" if record == _V else "vt"
-        out.append(_resolve(path, values[:, column], np.repeat(seen, lengths), corner_lines, what))
+        out.append(_resolve(path, values[:, column], chunk, parts, record, lines, lengths, what))
     parts.lengths.append(lengths)
     parts.face_lines.append(face_lines.astype(np.int32))
+    return slashes
 
 
 def _form(path: Path, corner_start: np.ndarray, double: np.ndarray) -> tuple[int, bool]:
     """(fields per corner, written a//n) of a chunk's f fields, one form for all."""
     n_corners = int(np.count_nonzero(corner_start))
     width = len(corner_start) // n_corners
-    pattern = np.arange(len(corner_start)) % width == 0
     written_double = bool(double.any())
     if (
         width * n_corners != len(corner_start)
         or width > 3
-        or not np.array_equal(corner_start, pattern)
+        or not corner_start[::width].all()  # with the count: a start exactly every width
         or (written_double and (width != 2 or not double[1::2].all()))
     ):
         raise ScanFormatError(path, _MIXED)
@@ -259,13 +267,25 @@ def _form(path: Path, corner_start: np.ndarray, double: np.ndarray) -> tuple[int
 
 
 def _resolve(
-    path: Path, index: np.ndarray, seen: np.ndarray, line: np.ndarray, what: str
+    path: Path,
+    index: np.ndarray,
+    chunk: _Chunk,
+    parts: _Parts,
+    record: int,
+    lines: np.ndarray,
+    lengths: np.ndarray,
+    what: str,
 ) -> np.ndarray:
-    """0-based indices; a negative one counts back from the ``seen`` records before its line.
+    """0-based indices; a negative one counts back from the records before its face's line.
     An index past the last record of the file is checked once all are read."""
-    if (index == 0).any():
-        k = int(np.flatnonzero(index == 0)[0])
+    low = index.min()
+    if low > 0:  # the usual case
+        return index - 1
+    line = np.repeat(chunk.line_no[lines], lengths)
+    if low == 0:
+        k = int(np.argmax(index == 0))
         raise ScanFormatError(path, f"{what} index 0 on line {line[k]} (OBJ indices are 1-based)")
+    seen = np.repeat(parts.before[record] + np.cumsum(chunk.kind == record)[lines], lengths)
     resolved = np.where(index < 0, seen + index, index - 1)
     bad = np.flatnonzero(resolved < 0)
     if len(bad):

@@ -63,7 +63,10 @@ def check_size(path: Path, max_bytes: int | None = None) -> None:
     """Refuse ``path`` before reading it if it is larger than ``max_bytes`` (default
     :func:`max_scan_bytes`)."""
     limit = max_scan_bytes() if max_bytes is None else max_bytes
-    size = path.stat().st_size
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return  # the reader says why the file cannot be read
     if size > limit:
         raise ScanFormatError(
             path,

@@ -7,6 +7,7 @@ outside file exists, so no note or error can tell an uploader what the server ho
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
@@ -26,11 +27,13 @@ def load_texture_image(path: str | Path, max_pixels: int = MAX_TEXTURE_PIXELS) -
 
     Every decoder fault, and a header claiming more than ``max_pixels``, is a ScanFormatError.
     """
-    from PIL import Image
+    from PIL import Image, UnidentifiedImageError
 
     path = Path(path)
     try:
-        with Image.open(path) as img:
+        # decoded from memory: Pillow's PNG reader asks its file for a chunk's declared length
+        # in one read, and a real file object allocates that much first (4 GB for a flipped byte)
+        with Image.open(io.BytesIO(path.read_bytes())) as img:
             width, height = img.size
             if width * height > max_pixels:
                 raise ScanFormatError(
@@ -41,6 +44,8 @@ def load_texture_image(path: str | Path, max_pixels: int = MAX_TEXTURE_PIXELS) -
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ScanFormatError(path, f"texture image too large to decode: {exc}") from exc
+    except UnidentifiedImageError as exc:  # its text would show the in-memory buffer
+        raise ScanFormatError(path, "cannot decode texture image: unknown image format") from exc
     except MemoryError:
         raise
     except Exception as exc:  # decoders raise many types on corrupt data (OSError, SyntaxError …)
