@@ -21,9 +21,8 @@ def synthetic_input(
     """A face (or a 4D recording rising to ``emotion``) of identity ``seed``.
 
     It gets the same small head pose and scanner noise as the synthetic datasets (seeded by
-    ``seed``): a noise-free face is outside what a model trained on those sets has seen, and
-    the demo model misread 2 of 3 clean faces of identity 0; with pose and noise it read all
-    12 faces of identities 1 and 2 right (identity 0 stays hard: 3 of 6 right).
+    ``seed``): a noise-free face is outside what a model trained on those sets has seen. How
+    well the demo model reads these faces is measured by ``bench/bench_app_faces.py``.
     """
     from affectvlm.synth import make_face, make_identity, make_sequence
 
