@@ -188,3 +188,16 @@ def test_a_bad_frame_inside_a_zip_names_the_zip_and_the_member_not_the_temp_fold
     assert info.value.path == archive
     assert info.value.reason.startswith("S1/002.ply: ")
     assert "affectvlm-zip" not in str(info.value)
+
+
+def test_a_folder_of_full_width_numbered_files_is_not_a_sequence(tmp_path):
+    from affectvlm.infer.inputs import is_sequence_folder
+
+    for name in ("000.ply", "001.ply"):
+        (tmp_path / "ascii").mkdir(exist_ok=True)
+        (tmp_path / "ascii" / name).write_bytes(b"ply\n")
+    for name in ("０００.ply", "００１.ply"):
+        (tmp_path / "wide").mkdir(exist_ok=True)
+        (tmp_path / "wide" / name).write_bytes(b"ply\n")
+    assert is_sequence_folder(tmp_path / "ascii")
+    assert not is_sequence_folder(tmp_path / "wide")

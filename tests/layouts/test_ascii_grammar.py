@@ -60,3 +60,28 @@ def test_read_sequence_rejects_full_width_frame_names(tmp_path):
     with pytest.raises(ScanFormatError, match=f"non-numeric frame names: {frame}") as info:
         read_sequence(tmp_path)
     assert info.value.path == tmp_path
+
+
+@pytest.mark.parametrize("cell", ["٣", "3_0", "３"])
+def test_manifest_integer_cells_take_ascii_digits_only(tmp_path, cell):
+    from affectvlm.io.layouts.manifest import ManifestError, read_manifest, write_manifest
+    from affectvlm.io.layouts.record import SampleRecord
+
+    record = SampleRecord(
+        path="F0001/F0001_HA03WH_F3D.wrl",
+        dataset="bu3dfe",
+        subject="F0001",
+        emotion="happiness",
+        expression="HA03",
+        category="emotion",
+        intensity=3,
+    )
+    path = write_manifest(tmp_path / "m.csv", [record])
+    assert read_manifest(path)[0].intensity == 3
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    row = lines[1].split(",")
+    row[header.index("intensity")] = cell
+    path.write_text("\n".join([lines[0], ",".join(row)]) + "\n", encoding="utf-8")
+    with pytest.raises(ManifestError, match="line 2: column 'intensity'"):
+        read_manifest(path)

@@ -87,7 +87,7 @@ def is_sequence_folder(folder: Path) -> bool:
     suffixes = _scan_suffixes()
     scans = [p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in suffixes]
     return bool(scans) and all(
-        p.suffix.lower() in FRAME_SUFFIXES and p.stem.isdigit() for p in scans
+        p.suffix.lower() in FRAME_SUFFIXES and p.stem.isascii() and p.stem.isdigit() for p in scans
     )
 
 

@@ -142,7 +142,7 @@ def check_record(record: SampleRecord) -> None:
 
 
 def _int(cell: str, name: str) -> int:
-    try:
-        return int(cell)
-    except ValueError:
-        raise ValueError(f"column {name!r}: {cell!r} is not an integer") from None
+    text = cell.strip()
+    if not (text.isascii() and text.lstrip("+-").isdigit()):  # int() also takes "١٢" or "1_0"
+        raise ValueError(f"column {name!r}: {cell!r} is not an integer")
+    return int(text)
