@@ -68,14 +68,20 @@ def test_free_text_prompts_are_ranked_by_the_models_zero_shot_score(predictor):
     prediction = predictor.predict(face, prompts)
     scores = prediction.prompt_scores
     assert [s.prompt for s in scores] != [] and len(scores) == 3  # blank line dropped
-    assert [s.score for s in scores] == sorted((s.score for s in scores), reverse=True)
+    assert [s.prob for s in scores] == sorted((s.prob for s in scores), reverse=True)
     assert sum(s.prob for s in scores) == pytest.approx(1.0, abs=1e-5)
     images = predictor.images(predictor.render(face).array)
     with torch.no_grad():
-        expected = predictor.model.score_prompts(images, prompts[:3]).logits[0]
-    by_prompt = {s.prompt: s.score for s in scores}
-    for prompt, value in zip(prompts[:3], expected.tolist(), strict=True):
-        assert by_prompt[prompt] == pytest.approx(value, abs=1e-4)
+        out = predictor.model.score_prompts(images, prompts[:3])
+    fused = out.logits[0].softmax(-1)
+    similarity = (out.logit_scale * out.view_embeds[0] @ out.text_embeds.t()).mean(0)
+    by_prompt = {s.prompt: s for s in scores}
+    for i, prompt in enumerate(prompts[:3]):
+        assert by_prompt[prompt].prob == pytest.approx(float(fused[i]), abs=1e-5)
+        assert by_prompt[prompt].score == pytest.approx(float(similarity[i]), abs=1e-4)
+    alone = predictor.score_prompts(prediction, prompts[:1])[0]  # one prompt keeps its score
+    assert alone.prob == pytest.approx(1.0)
+    assert alone.score == pytest.approx(by_prompt[prompts[0]].score, abs=1e-5)
 
 
 def test_class_prompts_are_the_exact_ensembles_used_for_class_scores(predictor):

@@ -14,8 +14,9 @@ from affectvlm.render.views import RenderedViews
 class PromptScore:
     """One free-text prompt scored against a sample (zero-shot).
 
-    ``score`` is the fused logit (cosine similarity × the model's logit scale); ``prob``
-    is the softmax over the prompts given together, so it ranks them against each other.
+    ``score`` is the similarity (cosine × the model's logit scale, averaged over the views),
+    meaningful for one prompt alone; ``prob`` is the fused probability over the prompts given
+    together (as the model's fusion fuses class scores), which ranks them against each other.
     """
 
     prompt: str

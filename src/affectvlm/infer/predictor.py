@@ -239,10 +239,11 @@ class Predictor:
         frames = None
         if prediction.frame_embeddings is not None:
             frames = torch.as_tensor(prediction.frame_embeddings, device=self.device)[None]
-        logits = self.model.score(ImageEncoding(views, fused, frames), text).logits
-        scores = logits[0].float().cpu()
-        probs = scores.softmax(-1)
-        order = torch.argsort(-scores, stable=True).tolist()
+        out = self.model.score(ImageEncoding(views, fused, frames), text)
+        probs = out.logits[0].float().softmax(-1).cpu()
+        similarity = (out.logit_scale * out.view_embeds[0] @ out.text_embeds.t()).mean(dim=0)
+        scores = similarity.float().cpu()
+        order = sorted(range(len(texts)), key=lambda i: (-float(probs[i]), -float(scores[i])))
         return [PromptScore(texts[i], float(scores[i]), float(probs[i])) for i in order]
 
     def explain(
