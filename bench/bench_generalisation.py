@@ -14,7 +14,7 @@ subjects only) and are tested on the fold's test subjects of *each* family:
 Everything is resumable (finished folds are reused). Paired tests over folds: Student's t
 (scipy.stats.ttest_rel) and the exact sign-flip permutation test (scipy.stats.permutation_test).
 
-    .venv/bin/python bench/bench_generalisation.py --out /tmp/gen --subjects 30 --folds 5
+    .venv/bin/python bench/bench_generalisation.py --out runs/gen --subjects 30 --folds 5
 """
 
 from __future__ import annotations

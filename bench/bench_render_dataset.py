@@ -66,8 +66,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subjects", type=int, default=100)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--data", type=Path, default=Path("/tmp/affectvlm_bench/bu3dfe"))
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/affectvlm_bench/cache"))
+    parser.add_argument("--data", type=Path, default=Path("runs/bench-render-dataset/bu3dfe"))
+    parser.add_argument("--cache", type=Path, default=Path("runs/bench-render-dataset/cache"))
     parser.add_argument("--size", type=int, default=224)
     args = parser.parse_args()
 

@@ -7,7 +7,7 @@ beside the fold's per-scan test accuracy. Two ways of reading a sequence are com
 shipped one (frames sampled around the apex found from non-rigid displacement, probabilities
 pooled over frames and views) and the earlier one (frames spread uniformly, mean embedding).
 
-    .venv/bin/python bench/bench_sequences.py --run /tmp/gen1/runs/base/affectvlm --family base
+    .venv/bin/python bench/bench_sequences.py --run runs/gen/runs/base-bbox/affectvlm --family base
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--subjects", type=int, default=10)
     p.add_argument("--seed", type=int, default=100, help="synth seed: identities not trained on")
     p.add_argument("--frames", type=int, default=24)
-    p.add_argument("--out", type=Path, default=Path("/tmp/affectvlm-bench-sequences"))
+    p.add_argument("--out", type=Path, default=Path("runs/bench-sequences"))
     args = p.parse_args(argv)
 
     import torch
