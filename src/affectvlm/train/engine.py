@@ -322,13 +322,6 @@ def _test_selected(config, data, fold, paths, device, info, state, show, logger)
     from affectvlm.model import AffectVLM
 
     started = time.perf_counter()
-    best = AffectVLM.from_pretrained(paths.model).to(device)
-    bank = best.prompt_bank
-    test_set = make_dataset(config, data, "test", best, bank, training=False)
-    test_loader, _ = build_loader(config, test_set, info, training=False)
-    indices, y, p, test = _evaluate(
-        best, bank, test_loader, data, config, device, info, show, "test"
-    )
     best_log = next(h for h in state["history"] if h["epoch"] == state["best_epoch"])
     val = {k[4:]: v for k, v in best_log.items() if k.startswith("val_")}
     result = FoldResult(
@@ -337,29 +330,44 @@ def _test_selected(config, data, fold, paths, device, info, state, show, logger)
         epochs_run=state["epoch"],
         select_metric=config.select_metric,
         val_metrics=val,
-        test_metrics=test.to_dict(),
+        test_metrics={},
         class_names=list(data.class_names),
         model_dir=str(paths.model),
         history=state["history"],
-        predictions=prediction_rows(
-            [data.parts["test"][int(i)] for i in indices], y, p, data.class_names
-        ),
     )
+    test = None
+    if data.parts["test"]:  # a final fit on every subject has no test part
+        best = AffectVLM.from_pretrained(paths.model).to(device)
+        bank = best.prompt_bank
+        test_set = make_dataset(config, data, "test", best, bank, training=False)
+        test_loader, _ = build_loader(config, test_set, info, training=False)
+        indices, y, p, test = _evaluate(
+            best, bank, test_loader, data, config, device, info, show, "test"
+        )
+        result.test_metrics = test.to_dict()
+        result.predictions = prediction_rows(
+            [data.parts["test"][int(i)] for i in indices], y, p, data.class_names
+        )
     if info.is_main:
         from affectvlm.eval.plots import plot_confusion, plot_learning_curves
 
-        atomic_write_json(paths.metrics, result.test_metrics)
-        plot_confusion(test.confusion, data.class_names, paths.confusion, f"fold {fold} (test)")
         plot_learning_curves(state["history"], paths.curves)
+        if test is not None:
+            atomic_write_json(paths.metrics, result.test_metrics)
+            plot_confusion(
+                test.confusion, data.class_names, paths.confusion, f"fold {fold} (test)"
+            )
+            logger.info(
+                "fold %d: best epoch %d, test accuracy %.4f, macro-F1 %.4f (%d samples, %.1fs)",
+                fold,
+                result.best_epoch,
+                test.accuracy,
+                test.macro_f1,
+                test.num_samples,
+                time.perf_counter() - started,
+            )
+        else:
+            logger.info("fold %d: best epoch %d (no test subjects)", fold, result.best_epoch)
         atomic_write_json(paths.result, result.to_dict())
-        logger.info(
-            "fold %d: best epoch %d, test accuracy %.4f, macro-F1 %.4f (%d samples, %.1fs)",
-            fold,
-            result.best_epoch,
-            test.accuracy,
-            test.macro_f1,
-            test.num_samples,
-            time.perf_counter() - started,
-        )
     barrier()
     return result
