@@ -163,3 +163,39 @@ def test_model_selection_never_reads_the_test_subjects(data, tmp_path):
     test_reads = cache.loaded[reads_before_test[-1] :]
     assert not any(key.split("/")[0] in test_subjects for key in selection_reads)
     assert {key.split("/")[0] for key in test_reads} == test_subjects
+
+
+def test_the_linear_class_head_trains_by_cross_entropy_in_the_same_engine(data, tmp_path):
+    records, folds = data
+    model = dataclasses.replace(tiny_config().model, head="linear")
+    config = dataclasses.replace(tiny_config(epochs=8), model=model)
+    result = train_fold(config, records, folds, 0, tmp_path, "cpu", cache=PatternCache(records))
+    assert result.test_metrics["accuracy"] >= 0.8  # chance is 1/3
+    history = [json.loads(line) for line in (tmp_path / "history.jsonl").read_text().splitlines()]
+    assert "loss_ce" in history[0] and "loss_itc" not in history[0]
+    reloaded = AffectVLM.from_pretrained(tmp_path / "model")
+    assert reloaded.config.head == "linear"
+    assert reloaded.config.classes == result.class_names
+    with torch.no_grad():
+        vectors = reloaded.class_embeddings(None, result.class_names[::-1])
+    assert torch.equal(vectors, reloaded.class_head.weight.flip(0))
+    with pytest.raises(ValueError, match="linear class head"):
+        reloaded.class_embeddings(None, ["contempt"])
+
+
+def test_extra_test_sets_are_scored_with_the_selected_model(data, tmp_path):
+    records, folds = data
+    cache = PatternCache(records)
+    result = train_fold(
+        tiny_config(epochs=3),
+        records,
+        folds,
+        0,
+        tmp_path,
+        "cpu",
+        cache=cache,
+        extra_tests={"again": records},
+    )
+    assert result.extra_test_metrics["again"] == result.test_metrics
+    saved = json.loads((tmp_path / "fold_result.json").read_text())
+    assert saved["extra_test_metrics"]["again"]["accuracy"] == result.test_metrics["accuracy"]

@@ -96,7 +96,7 @@ class Predictor:
             raise InferenceError(source or "model", "model has no prompt bank")
         self.class_prompts = {c: bank.all(c) for c in self.class_names}
         with torch.no_grad():
-            self.class_embeds = model.class_text_embeddings(None, self.class_names)
+            self.class_embeds = model.class_embeddings(None, self.class_names)
 
     @classmethod
     def from_checkpoint(
@@ -233,6 +233,12 @@ class Predictor:
         texts = list(dict.fromkeys(p.strip() for p in prompts if p and p.strip()))
         if not texts:
             return []
+        if self.model.config.head != "text":
+            raise InferenceError(
+                self.source or "model",
+                "this model has a linear class head (cross-entropy reference): free-text "
+                "prompts need a model trained with the text head",
+            )
         text = self.model.encode_text(texts)
         fused = torch.as_tensor(prediction.embedding, device=self.device)[None]
         views = torch.as_tensor(prediction.view_embeddings, device=self.device)[None]

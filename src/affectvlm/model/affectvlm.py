@@ -41,6 +41,12 @@ class AffectVLM(nn.Module):
         scale = towers.logit_scale or 1.0 / config.init_temperature
         scale = min(scale, config.max_logit_scale)
         self.logit_scale = nn.Parameter(torch.tensor(math.log(scale)))
+        self.class_head: nn.Linear | None = None
+        if config.head == "linear":  # one learned class vector instead of a prompt embedding
+            if not config.classes:
+                raise ValueError('head = "linear" needs the class names (model.classes)')
+            self.class_head = nn.Linear(config.embed_dim, len(config.classes), bias=False)
+            nn.init.normal_(self.class_head.weight, std=config.embed_dim**-0.5)
         self.register_buffer("image_mean", torch.tensor(config.image_mean), persistent=False)
         self.register_buffer("image_std", torch.tensor(config.image_std), persistent=False)
         self.prompt_bank = prompt_bank
@@ -151,6 +157,25 @@ class AffectVLM(nn.Module):
         embeds = self.encode_text([p for group in prompts for p in group])
         chunks = torch.split(embeds, [len(group) for group in prompts])
         return F.normalize(torch.stack([c.mean(dim=0) for c in chunks]), dim=-1)
+
+    def class_embeddings(
+        self,
+        prompt_bank: PromptBank | None,
+        class_names: Sequence[str],
+        attributes: Mapping[str, Any] | None = None,
+    ) -> torch.Tensor:
+        """What images are scored against for ``class_names`` ``(C, D)``: the prompt
+        ensembles (:meth:`class_text_embeddings`) or, with a linear head, its class vectors."""
+        if self.class_head is None:
+            return self.class_text_embeddings(prompt_bank, class_names, attributes)
+        known = list(self.config.classes)
+        unknown = [c for c in class_names if c not in known]
+        if unknown:
+            raise ValueError(
+                f"this model's linear class head knows {known}, not {unknown}; "
+                "classes outside training need a text-head model"
+            )
+        return self.class_head.weight[[known.index(c) for c in class_names]]
 
     def forward(
         self,

@@ -71,6 +71,10 @@ class ModelConfig:
     ``tokenizer`` overrides where the tokenizer comes from (empty: from ``pretrained``, else
     the WordPiece tokenizer of the bundled MiniLM). Images enter as RGB in [0, 1] and are
     normalised with ``image_mean``/``image_std``.
+
+    ``head = "text"`` scores images against text embeddings of prompts (the CLIP way);
+    ``head = "linear"`` against one learned vector per class of ``classes`` instead (the
+    cross-entropy reference: same towers and fusion, no text in the decision).
     """
 
     name: str = "tiny"
@@ -88,6 +92,8 @@ class ModelConfig:
     freeze_text: bool = False
     image_mean: tuple[float, float, float] = CLIP_MEAN
     image_std: tuple[float, float, float] = CLIP_STD
+    head: Literal["text", "linear"] = "text"
+    classes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.embed_dim <= 0 or self.num_views <= 0:

@@ -3,7 +3,8 @@ checkpoints, torchrun data parallelism. The training app; the library never impo
 
 from affectvlm.train.config import DataConfig, TrainConfig, load_train_config
 from affectvlm.train.cv import CVResult, run_folds
-from affectvlm.train.engine import FoldResult, TrainError, train_fold
+from affectvlm.train.engine import TrainError, train_fold
+from affectvlm.train.result import FoldResult
 
 __all__ = [
     "CVResult",

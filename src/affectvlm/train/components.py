@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,13 +50,13 @@ def _records(manifest: str | Path | Sequence[Any]) -> tuple[list[Any], Path | No
 @dataclass(frozen=True)
 class FoldSource:
     """Where one fold's records come from: a manifest (or records), the fold file (or
-    :class:`FoldSet`), the fold, an optional cache, and optional separate test records."""
+    :class:`FoldSet`), the fold, an optional cache, and named extra test record sets."""
 
     manifest: Any
     folds: Any
     fold: int
     cache: Any = None
-    test_records: Sequence[Any] | None = None
+    extra_tests: dict[str, Sequence[Any]] = field(default_factory=dict)
 
 
 def load_fold_data(
@@ -101,15 +101,25 @@ def open_cache(config: TrainConfig, root: Path | None) -> Any:
     return RenderCache(cache_dir, config.render)
 
 
-def build_model_and_loss(config: TrainConfig, device: torch.device) -> tuple[Any, Any, Any]:
-    """The model (towers frozen as configured), the loss module and the prompt bank."""
+def build_model_and_loss(
+    config: TrainConfig, device: torch.device, class_names: Sequence[str]
+) -> tuple[Any, Any, Any]:
+    """The model (towers frozen as configured), the loss module and the prompt bank.
+
+    A ``model.head = "linear"`` model gets ``class_names`` as its head's classes and no
+    loss module (:class:`~affectvlm.train.loop.TrainStep` trains it by cross-entropy)."""
     from affectvlm.losses import AffectVLMLoss
     from affectvlm.model import AffectVLM
     from affectvlm.text import PromptBank
 
     bank = PromptBank.from_config(config.text)
-    model = AffectVLM.from_config(config.model, prompt_bank=bank).to(device)
-    loss = AffectVLMLoss(config.loss).to(device)
+    model_config = config.model
+    loss = None
+    if model_config.head == "linear":
+        model_config = replace(model_config, classes=list(class_names))
+    else:
+        loss = AffectVLMLoss(config.loss).to(device)
+    model = AffectVLM.from_config(model_config, prompt_bank=bank).to(device)
     return model, loss, bank
 
 
@@ -130,7 +140,7 @@ def make_dataset(
         data.class_names,
         image_size=model.vision_tower.image_size,
         augment=augment,
-        prompts=bank if training else None,
+        prompts=bank if training and config.model.head == "text" else None,
         seed=config.seed,
     )
 

@@ -8,8 +8,7 @@ unfinished one continues from its checkpoint when ``resume`` is set. ``results.j
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,8 @@ from affectvlm.eval.report import write_report
 from affectvlm.train import checkpoint as ckpt
 from affectvlm.train.config import TrainConfig
 from affectvlm.train.distributed import detect
-from affectvlm.train.engine import FoldResult, train_fold
+from affectvlm.train.engine import train_fold
+from affectvlm.train.result import FoldResult, load_fold_result
 from affectvlm.train.run import RunPaths
 
 
@@ -40,11 +40,12 @@ def fold_dir(out_dir: str | Path, fold: int) -> Path:
 
 
 def _finished(paths: RunPaths, config: TrainConfig) -> FoldResult | None:
-    if not paths.result.exists():
+    result = load_fold_result(paths.root)
+    if result is None:
         return None
     saved = ckpt.load_checkpoint(paths.checkpoint, required=ckpt.TRAINING_STATE_KEYS)
     ckpt.check_config(paths.checkpoint, saved["config"], to_dict(config))
-    return FoldResult.from_dict(json.loads(paths.result.read_text(encoding="utf-8")))
+    return result
 
 
 def run_folds(
@@ -58,13 +59,13 @@ def run_folds(
     resume: bool = False,
     cache: Any = None,
     command: str | None = None,
-    test_records: Sequence[Any] | None = None,
+    extra_tests: Mapping[str, Sequence[Any]] | None = None,
 ) -> CVResult:
     """Train/test the given folds (default: all) and write the run report.
 
     ``affectvlm train --fold K`` is ``fold_indices=[K]``; ``affectvlm cv`` leaves it None.
     Under torchrun the process group is left up; call ``distributed.shutdown()`` at exit.
-    ``test_records`` replace the manifest's records for every fold's test part (see
+    ``extra_tests`` are further named test sets for every fold (see
     :func:`~affectvlm.train.engine.train_fold`).
     """
     from affectvlm.data import load_folds
@@ -86,7 +87,7 @@ def run_folds(
                 device,
                 resume=resume,
                 cache=cache,
-                test_records=test_records,
+                extra_tests=extra_tests,
             )
         results.append(done)
     report: dict[str, Any] = {}

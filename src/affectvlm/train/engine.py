@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from affectvlm.config import to_dict
 from affectvlm.device import resolve_device
 from affectvlm.errors import PathError
-from affectvlm.eval.metrics import classification_metrics
+from affectvlm.eval.metrics import ClassificationMetrics, classification_metrics
 from affectvlm.fileio import atomic_write_json
 from affectvlm.model.optim import param_groups
 from affectvlm.train import checkpoint as ckpt
@@ -49,6 +50,7 @@ from affectvlm.train.loop import (
     train_one_epoch,
 )
 from affectvlm.train.optim import build_optimizer, build_scheduler
+from affectvlm.train.result import FoldResult, save_fold_result
 from affectvlm.train.run import (
     RunPaths,
     close_logger,
@@ -62,30 +64,9 @@ class TrainError(PathError, RuntimeError):
     """A training run that cannot start or continue; names the run folder and the fault."""
 
 
-@dataclass
-class FoldResult:
-    """Outcome of one fold: the selected epoch, its validation metrics and the test metrics."""
-
-    fold: int
-    best_epoch: int
-    epochs_run: int
-    select_metric: str
-    val_metrics: dict[str, Any]
-    test_metrics: dict[str, Any]
-    class_names: list[str]
-    model_dir: str
-    history: list[dict[str, Any]] = field(default_factory=list)
-    predictions: list[dict[str, Any]] = field(default_factory=list)  # per test sample
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> FoldResult:
-        return cls(**data)
-
-
 def _terms(config: TrainConfig) -> list[str]:
+    if config.model.head == "linear":
+        return ["ce"]
     c = config.loss
     return [name for name, on in (("itc", c.use_itc), ("mc", c.use_mc), ("mt", c.use_mt)) if on]
 
@@ -120,7 +101,7 @@ def train_fold(
     resume: bool = False,
     cache: Any = None,
     on_epoch_end: Callback | None = None,
-    test_records: Sequence[Any] | None = None,
+    extra_tests: Mapping[str, Sequence[Any]] | None = None,
 ) -> FoldResult:
     """Train fold ``fold`` of ``folds`` on the records of ``manifest`` into ``out_dir``.
 
@@ -129,15 +110,16 @@ def train_fold(
     it stopped (same config required); without it such a folder is an error. ``cache``
     overrides the render cache (any object with ``load(sample_id)``); ``on_epoch_end(epoch,
     log)`` is called on every rank after each epoch's checkpoint is written.
-    ``test_records`` (e.g. another face family or dataset, in the same cache) replace the
-    manifest's records for the test part; the fold's test subjects pick from them.
+    ``extra_tests`` name other records (e.g. another face family, in the same cache): the
+    selected model is also tested on the fold's test subjects picked from each of them
+    (:attr:`FoldResult.extra_test_metrics`).
     """
     paths = RunPaths(Path(out_dir))
     dev = resolve_device(device, detect().local_rank)
     info = init_distributed(dev)
     logger = setup_logger(paths.log if info.is_main else None, info.is_main)
     try:
-        source = FoldSource(manifest, folds, fold, cache, test_records)
+        source = FoldSource(manifest, folds, fold, cache, dict(extra_tests or {}))
         return _train_fold(config, source, paths, dev, info, resume, on_epoch_end, logger)
     finally:
         close_logger()
@@ -149,12 +131,10 @@ def _train_fold(config, source, paths, device, info, resume, callback, logger):
             paths.root, "holds a checkpoint of an earlier run; pass --resume to continue it"
         )
     fold = source.fold
-    data: FoldData = load_fold_data(
-        config, source.manifest, source.folds, fold, source.cache, source.test_records
-    )
+    data: FoldData = load_fold_data(config, source.manifest, source.folds, fold, source.cache)
     show = progress_enabled(config.progress, info.is_main)
     seed_everything(config.seed)
-    model, loss, bank = build_model_and_loss(config, device)
+    model, loss, bank = build_model_and_loss(config, device, data.class_names)
     step = TrainStep(model, loss).to(device)
     train_set = make_dataset(config, data, "train", model, bank, training=True)
     val_set = make_dataset(config, data, "val", model, bank, training=False)
@@ -176,7 +156,11 @@ def _train_fold(config, source, paths, device, info, resume, callback, logger):
     else:
         ddp_step = step
     groups = param_groups(
-        model, config.optim.lr_towers, config.optim.lr_heads, config.optim.weight_decay, [loss]
+        model,
+        config.optim.lr_towers,
+        config.optim.lr_heads,
+        config.optim.weight_decay,
+        [loss] if loss is not None else [],
     )
     optimizer = build_optimizer(groups, config.optim)
     steps_per_epoch = math.ceil(len(train_loader) / config.optim.accumulate)
@@ -224,10 +208,9 @@ def _train_fold(config, source, paths, device, info, resume, callback, logger):
         log["samples_per_s"] = stats.samples * info.world_size / max(stats.seconds, 1e-9)
         log["data_wait_share"] = stats.data_wait_share
         if len(val_set):
-            _, _, _, val = _evaluate(
-                model, bank, val_loader, data, config, device, info, show, "val"
-            )
-            log["val_accuracy"], log["val_macro_f1"] = val.accuracy, val.macro_f1
+            val = evaluate(model, val_loader, data.class_names, config, device, info, show, "val")
+            log["val_accuracy"] = val.metrics.accuracy
+            log["val_macro_f1"] = val.metrics.macro_f1
             score = log[select]
         else:
             score = float(epoch)  # no validation subjects: keep the last epoch
@@ -249,14 +232,7 @@ def _train_fold(config, source, paths, device, info, resume, callback, logger):
 
     del ddp_step  # the DDP reducer must go before the process group does
     settle()
-    return _test_selected(config, data, fold, paths, device, info, state, show, logger)
-
-
-@torch.no_grad()
-def class_embeddings(model: torch.nn.Module, bank: Any, class_names: list[str]) -> torch.Tensor:
-    """Prompt-ensembled class text embeddings (C, D) for evaluation."""
-    model.eval()
-    return model.class_text_embeddings(bank, class_names)
+    return _test_selected(config, source, data, paths, device, info, state, show, logger)
 
 
 def _save_state(paths, state, step, optimizer, scheduler, scaler, config_dict, fold, data):
@@ -282,10 +258,42 @@ def _format_log(log: dict[str, Any]) -> str:
     )
 
 
-def _evaluate(model, bank, loader, data, config, device, info, show, description):
-    """Fused-logit predictions of one evaluation part against the ensembled class prompts:
-    ``(indices, labels, predictions, metrics)``."""
-    embeds = class_embeddings(model, bank, data.class_names)
+@dataclass
+class Evaluation:
+    """Predictions of one evaluation pass, in record order, and their metrics."""
+
+    records: list[Any]
+    labels: np.ndarray
+    predictions: np.ndarray
+    metrics: ClassificationMetrics
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Per-sample rows (subject, attributes, true and predicted class)."""
+        from affectvlm.eval.groups import prediction_rows
+
+        return prediction_rows(
+            self.records, self.labels, self.predictions, self.metrics.class_names
+        )
+
+
+def evaluate(
+    model: torch.nn.Module,
+    loader: Any,
+    class_names: Sequence[str],
+    config: TrainConfig,
+    device: torch.device,
+    info: DistInfo | None = None,
+    show: bool = False,
+    description: str = "eval",
+) -> Evaluation:
+    """Score every sample of ``loader`` against ``model.class_embeddings`` of
+    ``class_names`` (prompt ensembles, or a linear head's class vectors), fused over views
+    as the model's fusion says. The one evaluation of the package: validation, test,
+    extra test sets, zero-shot classes and the fairness recovery all go through it."""
+    info = info or detect()
+    model.eval()
+    with torch.no_grad():
+        embeds = model.class_embeddings(None, list(class_names))
     indices, y, p = predict(
         model,
         loader,
@@ -296,7 +304,8 @@ def _evaluate(model, bank, loader, data, config, device, info, show, description
         show_progress=show,
         description=description,
     )
-    return indices, y, p, classification_metrics(y, p, data.class_names)
+    records = [loader.dataset.records[int(i)] for i in indices]
+    return Evaluation(records, y, p, classification_metrics(y, p, list(class_names)))
 
 
 def evaluate_part(
@@ -306,26 +315,24 @@ def evaluate_part(
     part: str,
     device: torch.device,
     info: DistInfo | None = None,
-) -> Any:
-    """Metrics of ``model`` on one part (``train``/``val``/``test``) of a fold's data, fused
-    over views as the model's fusion says, against the ensembled class prompts."""
+) -> Evaluation:
+    """:func:`evaluate` on one part (``train``/``val``/``test``) of a fold's data."""
     info = info or detect()
-    bank = model.prompt_bank
-    dataset = make_dataset(config, data, part, model, bank, training=False)
+    dataset = make_dataset(config, data, part, model, model.prompt_bank, training=False)
     loader, _ = build_loader(config, dataset, info, training=False)
-    return _evaluate(model, bank, loader, data, config, device, info, False, part)[3]
+    return evaluate(model, loader, data.class_names, config, device, info, False, part)
 
 
-def _test_selected(config, data, fold, paths, device, info, state, show, logger) -> FoldResult:
-    """Evaluate the test subjects once, with the weights selected on validation."""
-    from affectvlm.eval.groups import prediction_rows
+def _test_selected(config, source, data, paths, device, info, state, show, logger):
+    """Evaluate the test subjects once (and each extra test set), with the weights
+    selected on validation."""
     from affectvlm.model import AffectVLM
 
     started = time.perf_counter()
     best_log = next(h for h in state["history"] if h["epoch"] == state["best_epoch"])
     val = {k[4:]: v for k, v in best_log.items() if k.startswith("val_")}
     result = FoldResult(
-        fold=fold,
+        fold=source.fold,
         best_epoch=state["best_epoch"],
         epochs_run=state["epoch"],
         select_metric=config.select_metric,
@@ -336,38 +343,41 @@ def _test_selected(config, data, fold, paths, device, info, state, show, logger)
         history=state["history"],
     )
     test = None
-    if data.parts["test"]:  # a final fit on every subject has no test part
+    if data.parts["test"] or source.extra_tests:
         best = AffectVLM.from_pretrained(paths.model).to(device)
-        bank = best.prompt_bank
-        test_set = make_dataset(config, data, "test", best, bank, training=False)
-        test_loader, _ = build_loader(config, test_set, info, training=False)
-        indices, y, p, test = _evaluate(
-            best, bank, test_loader, data, config, device, info, show, "test"
+    if data.parts["test"]:  # a final fit on every subject has no test part
+        test = evaluate_part(best, config, data, "test", device, info)
+        result.test_metrics = test.metrics.to_dict()
+        result.predictions = test.rows()
+    for name, records in source.extra_tests.items():
+        other = load_fold_data(
+            config, source.manifest, source.folds, source.fold, data.cache, records
         )
-        result.test_metrics = test.to_dict()
-        result.predictions = prediction_rows(
-            [data.parts["test"][int(i)] for i in indices], y, p, data.class_names
-        )
+        metrics = evaluate_part(best, config, other, "test", device, info).metrics
+        result.extra_test_metrics[name] = metrics.to_dict()
     if info.is_main:
         from affectvlm.eval.plots import plot_confusion, plot_learning_curves
 
         plot_learning_curves(state["history"], paths.curves)
         if test is not None:
+            m = test.metrics
             atomic_write_json(paths.metrics, result.test_metrics)
             plot_confusion(
-                test.confusion, data.class_names, paths.confusion, f"fold {fold} (test)"
+                m.confusion, data.class_names, paths.confusion, f"fold {source.fold} (test)"
             )
             logger.info(
                 "fold %d: best epoch %d, test accuracy %.4f, macro-F1 %.4f (%d samples, %.1fs)",
-                fold,
+                source.fold,
                 result.best_epoch,
-                test.accuracy,
-                test.macro_f1,
-                test.num_samples,
+                m.accuracy,
+                m.macro_f1,
+                m.num_samples,
                 time.perf_counter() - started,
             )
         else:
-            logger.info("fold %d: best epoch %d (no test subjects)", fold, result.best_epoch)
-        atomic_write_json(paths.result, result.to_dict())
+            logger.info("fold %d: best epoch %d (no test subjects)", source.fold, result.best_epoch)
+        for name, metrics in result.extra_test_metrics.items():
+            logger.info("fold %d: %s test accuracy %.4f", source.fold, name, metrics["accuracy"])
+        save_fold_result(paths.root, result)
     barrier()
     return result

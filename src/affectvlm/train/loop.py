@@ -10,27 +10,43 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from affectvlm.train.distributed import DistInfo, all_reduce_mean, gather_objects
 from affectvlm.train.run import progress
 
 
+@dataclass
+class ClassHeadLoss:
+    """Cross-entropy of a linear-head model's fused scores (``total`` and its float)."""
+
+    total: torch.Tensor
+    ce: float
+
+
 class TrainStep(nn.Module):
     """Model + loss as one module, so DDP sees (and syncs) every trainable parameter.
 
     ``forward(views, prompts, labels)`` embeds the views and one prompt per sample and
-    returns the :class:`affectvlm.losses.LossOutput` (``total`` + per-term floats).
+    returns the :class:`affectvlm.losses.LossOutput` (``total`` + per-term floats). A model
+    with a linear class head (``loss`` None) is trained by cross-entropy of its fused
+    class scores, the scores it is evaluated by; prompts are not used.
     """
 
-    def __init__(self, model: nn.Module, loss: nn.Module) -> None:
+    def __init__(self, model: nn.Module, loss: nn.Module | None) -> None:
         super().__init__()
         self.model = model
         self.loss = loss
 
     def forward(self, views: torch.Tensor, prompts: list[str], labels: torch.Tensor) -> Any:
-        text = self.model.encode_text(prompts)
         enc = self.model.encode_images(views)
+        if self.loss is None:
+            classes = self.model.config.classes
+            logits = self.model.score(enc, self.model.class_embeddings(None, classes)).logits
+            ce = F.cross_entropy(logits, labels)
+            return ClassHeadLoss(ce, float(ce.detach()))
+        text = self.model.encode_text(prompts)
         return self.loss(enc.fused_embed, enc.view_embeds, text, labels, self.model.scale())
 
 

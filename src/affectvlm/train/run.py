@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from affectvlm.fileio import atomic_write_text
+from affectvlm.train.result import fold_result_path
 
 LOGGER_NAME = "affectvlm.train"
 
@@ -47,7 +48,7 @@ class RunPaths:
 
     @property
     def result(self) -> Path:
-        return self.root / "fold_result.json"
+        return fold_result_path(self.root)
 
     @property
     def metrics(self) -> Path:
