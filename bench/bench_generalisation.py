@@ -33,9 +33,10 @@ from scipy import stats
 
 from affectvlm.data import make_folds, protocol_config, select_records, takes_part
 from affectvlm.device import resolve_device
+from affectvlm.experiments.baselines import depth_images, fit_depth_pca_logreg
 from affectvlm.io.index import index_dataset
 from affectvlm.model import AffectVLM
-from affectvlm.render.cache import RenderCache, render_dataset, sample_id_for
+from affectvlm.render.cache import RenderCache, render_dataset
 from affectvlm.synth import SynthConfig, generate_dataset
 from affectvlm.train.components import load_fold_data
 from affectvlm.train.config import load_train_config
@@ -118,42 +119,22 @@ def run_ce(out, config, records, foldset, cache, device) -> dict[str, list[float
     return scores
 
 
-def _depth_features(records, cache) -> np.ndarray:
-    """Frontal depth image (channel 1 of the shading/depth/normal stack), flattened."""
-    rows = [cache.load(sample_id_for(r.path))[:, 0, 1].mean(axis=0) for r in records]
-    return np.stack(rows).reshape(len(rows), -1).astype(np.float32) / 255.0
-
-
 def run_pca(config, records, foldset, cache, seed) -> dict[str, list[float]]:
-    from sklearn.decomposition import PCA
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GridSearchCV, GroupKFold
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
+    """The study's depth-PCA baseline: fit on the training family's train + val subjects
+    (parameters by subject-grouped inner CV), score each family's test subjects."""
     train = next(iter(records))
     classes = list(foldset.protocol.classes)
     scores: dict[str, list[float]] = {f: [] for f in records}
     for k in range(len(foldset.folds)):
         fit = [r for p in ("train", "val") for r in select_records(records[train], foldset, k, p)]
-        x, y = _depth_features(fit, cache), np.array([classes.index(r.emotion) for r in fit])
-        groups = [r.subject_key for r in fit]
-        pipe = make_pipeline(
-            StandardScaler(), PCA(random_state=seed), LogisticRegression(max_iter=2000)
-        )
-        grid = {
-            "pca__n_components": [n for n in (10, 20, 40) if n < len(fit) * 0.5] or [2],
-            "logisticregression__C": [0.01, 0.1, 1.0],
-        }
-        inner = GroupKFold(n_splits=min(4, len(set(groups))))
-        search = GridSearchCV(pipe, grid, cv=inner, n_jobs=1)
-        search.fit(x, y, groups=groups)
+        x = depth_images(fit, cache, config.render)
+        y = np.array([classes.index(r.emotion) for r in fit])
+        search = fit_depth_pca_logreg(x, y, [r.subject_key for r in fit], seed=seed)
         for family, recs in records.items():
             test = select_records(recs, foldset, k, "test")
             yt = np.array([classes.index(r.emotion) for r in test])
-            scores[family].append(
-                float((search.predict(_depth_features(test, cache)) == yt).mean())
-            )
+            predicted = search.predict(depth_images(test, cache, config.render))
+            scores[family].append(float((predicted == yt).mean()))
     return scores
 
 

@@ -8,10 +8,11 @@ Public API::
     prepare_synthetic(out, SyntheticSpec) -> StudyData   synthesise → index → folds
     run_study(study, data, out, ...) -> StudyOutcome      resumable runner + report
     paired_t_test(a, b), sign_flip_test(a, b)             paired tests over folds
-    fit_pca(x, k), fit_softmax_regression(x, y, C)        the non-VLM baseline's parts
+    depth_images(records, cache, render)                  frontal depth images for the baseline
+    fit_depth_pca_logreg(x, y, groups) -> GridSearchCV    PCA + logistic regression, inner CV
 """
 
-from affectvlm.experiments.baselines import PCA, SoftmaxRegression, fit_pca, fit_softmax_regression
+from affectvlm.experiments.baselines import depth_images, fit_depth_pca_logreg, pca_logreg_fold
 from affectvlm.experiments.data import (
     ExperimentError,
     StudyData,
@@ -33,23 +34,22 @@ from affectvlm.experiments.study import (
 )
 
 __all__ = [
-    "PCA",
     "ExperimentError",
     "PairedTest",
     "RunSpec",
-    "SoftmaxRegression",
     "Study",
     "StudyData",
     "StudyOutcome",
     "SyntheticSpec",
     "Variant",
+    "depth_images",
     "ensure_rendered",
     "expand_runs",
     "expand_variants",
-    "fit_pca",
-    "fit_softmax_regression",
+    "fit_depth_pca_logreg",
     "load_study",
     "paired_t_test",
+    "pca_logreg_fold",
     "prepare_synthetic",
     "run_study",
     "sign_flip_test",

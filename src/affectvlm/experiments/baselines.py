@@ -1,155 +1,179 @@
-"""Non-VLM reference: depth-image PCA + multinomial logistic regression (no scikit-learn).
+"""Non-VLM reference: frontal depth image → StandardScaler → PCA → logistic regression.
 
-PCA is an SVD of the centred training matrix; the classifier is softmax regression with an
-L2 penalty fitted full-batch by L-BFGS in torch (float64, deterministic). Features are the
-frontal view's depth image from the render cache (``render.model_input = "depth"``),
-averaged over frames for 4D samples and resized to ``image_size``.
+The pipeline is scikit-learn's. Its component count and ``C`` are chosen by a grid search
+with subject-grouped inner folds (:class:`~sklearn.model_selection.GroupKFold`) on the
+training side of the outer fold (its train and val subjects), then refitted on that whole
+side; the fold's test subjects never enter the search.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from sklearn.decomposition import PCA
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, GroupKFold
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 
+from affectvlm.data import FoldSet, select_records
+from affectvlm.eval.groups import prediction_rows
 from affectvlm.eval.metrics import classification_metrics
-from affectvlm.fileio import atomic_write_json
+from affectvlm.render.cache import sample_id_for
+from affectvlm.render.config import MODEL_INPUT_CHANNELS, RenderConfig
+from affectvlm.train.components import load_fold_data
+from affectvlm.train.config import TrainConfig
+from affectvlm.train.result import FoldResult, save_fold_result
+
+COMPONENTS = (10, 20, 40)
+CS = (0.01, 0.1, 1.0)
+INNER_FOLDS = 4
 
 
-@dataclass
-class PCA:
-    """A fitted projection: ``transform(x) = (x - mean) @ components.T``."""
-
-    mean: np.ndarray  # (D,)
-    components: np.ndarray  # (K, D), rows orthonormal
-    explained_variance: np.ndarray  # (K,)
-
-    def transform(self, x: np.ndarray) -> np.ndarray:
-        return (np.asarray(x, dtype=np.float64) - self.mean) @ self.components.T
+def frontal_view(render: RenderConfig) -> int:
+    """Index of the view with the smallest |yaw| (the frontal camera)."""
+    return int(np.argmin([abs(v.yaw) for v in render.views]))
 
 
-def fit_pca(x: np.ndarray, components: int) -> PCA:
-    """Principal axes of ``x (N, D)``; at most ``min(N, D)`` components are kept."""
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 2 or len(x) < 2:
-        raise ValueError(f"PCA needs a (N >= 2, D) matrix, got shape {x.shape}")
-    mean = x.mean(axis=0)
-    _, s, vt = np.linalg.svd(x - mean, full_matrices=False)
-    k = max(1, min(components, len(s)))
-    signs = np.sign(vt[:k, np.argmax(np.abs(vt[:k]), axis=1)].diagonal())  # deterministic sign
-    signs[signs == 0] = 1.0
-    return PCA(mean, vt[:k] * signs[:, None], s[:k] ** 2 / (len(x) - 1))
+def depth_channel(model_input: str) -> int:
+    """Channel of the cached model input that holds the depth image."""
+    channels = MODEL_INPUT_CHANNELS.get(model_input, ())
+    if "depth" not in channels:
+        raise ValueError(
+            f"the PCA baseline reads depth images, but render.model_input={model_input!r} "
+            'carries none: set it to "depth" or "stack"'
+        )
+    return channels.index("depth")
 
 
-@dataclass
-class SoftmaxRegression:
-    """Multinomial logistic regression on standardised features."""
-
-    weight: np.ndarray  # (C, D)
-    bias: np.ndarray  # (C,)
-    scale_mean: np.ndarray
-    scale_std: np.ndarray
-
-    def logits(self, x: np.ndarray) -> np.ndarray:
-        z = (np.asarray(x, dtype=np.float64) - self.scale_mean) / self.scale_std
-        return z @ self.weight.T + self.bias
-
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        return self.logits(x).argmax(axis=1)
-
-
-def fit_softmax_regression(
-    x: np.ndarray, y: np.ndarray, num_classes: int, l2: float = 1e-3, steps: int = 300
-) -> SoftmaxRegression:
-    """Minimise mean cross-entropy + ``l2/2·‖W‖²`` with full-batch L-BFGS."""
-    x = np.asarray(x, dtype=np.float64)
-    labels = torch.as_tensor(np.asarray(y, dtype=np.int64))
-    mean, std = x.mean(axis=0), x.std(axis=0)
-    std[std < 1e-12] = 1.0
-    z = torch.as_tensor((x - mean) / std)
-    w = torch.zeros(num_classes, x.shape[1], dtype=torch.float64, requires_grad=True)
-    b = torch.zeros(num_classes, dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.LBFGS([w, b], max_iter=steps, line_search_fn="strong_wolfe")
-
-    def closure() -> torch.Tensor:
-        opt.zero_grad()
-        loss = F.cross_entropy(z @ w.T + b, labels) + 0.5 * l2 * (w * w).sum()
-        loss.backward()
-        return loss
-
-    opt.step(closure)
-    return SoftmaxRegression(w.detach().numpy(), b.detach().numpy(), mean, std)
-
-
-def depth_features(
-    records: list[Any], cache: Any, sample_id: Any, view: int, image_size: int
+def depth_images(
+    records: Sequence[Any], cache: Any, render: RenderConfig, image_size: int | None = None
 ) -> np.ndarray:
-    """``(N, image_size²)`` depth images in [0, 1] of one view (mean over frames)."""
-    rows = []
-    for r in records:
-        array = np.asarray(cache.load(sample_id(r)))  # (T, V, 3, H, W) uint8
-        depth = torch.from_numpy(array[:, view, 0].astype(np.float32) / 255.0).mean(0)
+    """``(N, H·W)`` float32 frontal depth images in [0, 1] from the render cache (mean over
+    the frames of 4D samples), resized to ``image_size`` when it is set and differs."""
+    view, channel = frontal_view(render), depth_channel(render.model_input)
+    rows = [
+        np.asarray(cache.load(sample_id_for(r.path))[:, view, channel], dtype=np.float32).mean(0)
+        for r in records
+    ]
+    if not rows:
+        side = image_size or render.image_size
+        return np.zeros((0, side * side), dtype=np.float32)
+    images = np.stack(rows) / np.float32(255.0)
+    if image_size and image_size != images.shape[-1]:
         small = F.interpolate(
-            depth[None, None],
+            torch.from_numpy(images)[:, None],
             size=(image_size, image_size),
             mode="bilinear",
             align_corners=False,
             antialias=True,
         )
-        rows.append(small.flatten().numpy())
-    return np.stack(rows) if rows else np.zeros((0, image_size * image_size))
+        images = small[:, 0].numpy()
+    return images.reshape(len(images), -1)
 
 
-def frontal_view(render: Any) -> int:
-    """Index of the view with the smallest |yaw| (the frontal camera)."""
-    return int(np.argmin([abs(v.yaw) for v in render.views]))
+def fit_depth_pca_logreg(
+    x: np.ndarray,
+    y: np.ndarray,
+    groups: Sequence[str],
+    *,
+    components: Sequence[int] = COMPONENTS,
+    cs: Sequence[float] = CS,
+    seed: int = 0,
+    inner_folds: int = INNER_FOLDS,
+) -> GridSearchCV:
+    """Grid-search ``pca__n_components`` × ``logreg__C`` with subject-grouped inner folds
+    (``groups``: a subject key per row) and refit the best on all of ``x``.
+
+    Component counts the smallest inner training split cannot support are dropped (2 when
+    none is left); there are ``min(inner_folds, subjects)`` inner folds.
+    """
+    subjects = len(set(groups))
+    if subjects < 2:
+        raise ValueError(f"the inner CV needs at least 2 subjects, got {subjects}")
+    cv = GroupKFold(n_splits=min(inner_folds, subjects))
+    cap = min(min(len(train) for train, _ in cv.split(x, y, groups)), x.shape[1])
+    pipe = Pipeline(
+        [
+            ("scale", StandardScaler()),
+            ("pca", PCA(random_state=seed)),
+            ("logreg", LogisticRegression(max_iter=2000, random_state=seed)),
+        ]
+    )
+    grid = {
+        "pca__n_components": [int(n) for n in components if n < cap] or [min(2, cap)],
+        "logreg__C": [float(c) for c in cs],
+    }
+    search = GridSearchCV(pipe, grid, scoring="accuracy", cv=cv, n_jobs=1, error_score="raise")
+    return search.fit(x, y, groups=groups)
+
+
+def _grid(settings: Any, name: str, default: Sequence[Any]) -> tuple[Any, ...]:
+    value = getattr(settings, name, default)
+    return tuple(value) if isinstance(value, (list, tuple)) else (value,)
 
 
 def pca_logreg_fold(
-    config: Any,
-    records: list[Any],
-    foldset: Any,
+    config: TrainConfig,
+    records: Sequence[Any],
+    foldset: FoldSet,
     fold: int,
     out_dir: str | Path,
     settings: Any,
     cache: Any = None,
-) -> dict[str, Any]:
-    """Fit on the fold's training part, report validation and test metrics; write
-    ``fold_result.json`` (the trainer's fields; no epochs, so an empty history)."""
-    if config.render.model_input != "depth":
-        raise ValueError('the PCA baseline reads depth images: set render.model_input="depth"')
-    from affectvlm.train.components import load_fold_data
+    extra_tests: dict[str, Sequence[Any]] | None = None,
+) -> FoldResult:
+    """Fit on the fold's train + val subjects, test on its test subjects (and on those of
+    each ``extra_tests`` record list); write the fold's result in ``out_dir``.
 
+    ``val_metrics`` hold the inner-CV accuracy of the chosen parameters (the val subjects
+    are part of the fitting side); ``extras["baseline"]`` holds those parameters.
+    ``settings`` is the study's ``BaselineSettings``.
+    """
+    depth_channel(config.render.model_input)  # fail before any loading
     data = load_fold_data(config, records, foldset, fold, cache)
-    view = frontal_view(config.render)
     names = data.class_names
+    size = getattr(settings, "image_size", None)
 
-    def part(name: str) -> tuple[np.ndarray, np.ndarray]:
-        recs = data.parts[name]
-        x = depth_features(recs, data.cache, data.sample_id, view, settings.image_size)
-        return x, np.array([names.index(r.emotion) for r in recs], dtype=np.int64)
+    def part(recs: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+        y = np.array([names.index(r.emotion) for r in recs], dtype=np.int64)
+        return depth_images(recs, data.cache, config.render, size), y
 
-    (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = part("train"), part("val"), part("test")
-    pca = fit_pca(x_tr, settings.components)
-    clf = fit_softmax_regression(pca.transform(x_tr), y_tr, len(names), settings.l2, settings.steps)
-    val = (
-        classification_metrics(y_va, clf.predict(pca.transform(x_va)), names) if len(y_va) else None
+    fit = [*data.parts["train"], *data.parts["val"]]
+    search = fit_depth_pca_logreg(
+        *part(fit),
+        [r.subject_key for r in fit],
+        components=_grid(settings, "components", COMPONENTS),
+        cs=_grid(settings, "cs", CS),
+        seed=config.seed,
+        inner_folds=getattr(settings, "inner_folds", INNER_FOLDS),
     )
-    test = classification_metrics(y_te, clf.predict(pca.transform(x_te)), names)
-    result = {
-        "fold": fold,
-        "best_epoch": 0,
-        "epochs_run": 0,
-        "select_metric": config.select_metric,
-        "val_metrics": {"accuracy": val.accuracy, "macro_f1": val.macro_f1} if val else {},
-        "test_metrics": test.to_dict(),
-        "class_names": list(names),
-        "model_dir": "",
-        "history": [],
-    }
-    atomic_write_json(Path(out_dir) / "fold_result.json", result)
+    best = search.best_params_
+    result = FoldResult(
+        fold=fold,
+        best_epoch=0,
+        epochs_run=0,
+        select_metric=config.select_metric,
+        val_metrics={"accuracy": float(search.best_score_), "inner_cv": True},
+        test_metrics={},
+        class_names=list(names),
+        model_dir="",
+        extras={"baseline": {"n_components": best["pca__n_components"], "C": best["logreg__C"]}},
+    )
+    test = data.parts["test"]
+    if test:  # a final fit on every subject has no test part
+        x, y = part(test)
+        predicted = search.predict(x)
+        result.test_metrics = classification_metrics(y, predicted, names).to_dict()
+        result.predictions = prediction_rows(test, y, predicted, names)
+    for name, recs in (extra_tests or {}).items():
+        x, y = part(select_records(list(recs), foldset, fold, "test"))
+        predicted = search.predict(x) if len(y) else y
+        result.extra_test_metrics[name] = classification_metrics(y, predicted, names).to_dict()
+    save_fold_result(out_dir, result)
     return result
