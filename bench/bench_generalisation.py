@@ -29,19 +29,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from affectvlm.data import make_folds, protocol_config, select_records, takes_part
-from affectvlm.device import resolve_device
 from affectvlm.experiments.baselines import depth_images, fit_depth_pca_logreg
+from affectvlm.experiments.stats import paired_t_test, sign_flip_test
 from affectvlm.io.index import index_dataset
-from affectvlm.model import AffectVLM
 from affectvlm.render.cache import RenderCache, render_dataset
 from affectvlm.synth import SynthConfig, generate_dataset
-from affectvlm.train.components import load_fold_data
 from affectvlm.train.config import load_train_config
 from affectvlm.train.cv import run_folds
-from affectvlm.train.engine import evaluate_part
 
 LEARNERS = ("affectvlm", "ce-head", "depth-pca-lr")
 
@@ -81,41 +77,24 @@ def prepare(out: Path, args: argparse.Namespace, config: Any) -> tuple[dict, Any
     return records, foldset, RenderCache(out / "cache", config.render)
 
 
-def run_affectvlm(out, config, records, foldset, cache, device) -> dict[str, list[float]]:
-    train = next(iter(records))
-    cv = run_folds(
-        config, records[train], foldset, out / "affectvlm", device, cache=cache, resume=True
-    )
-    scores = {train: [f.test_metrics["accuracy"] for f in cv.folds]}
-    device = resolve_device(device)
-    for family, recs in records.items():
-        if family == train:
-            continue
-        scores[family] = []
-        for fold in cv.folds:
-            model = AffectVLM.from_pretrained(fold.model_dir).to(device).eval()
-            data = load_fold_data(config, records[train], foldset, fold.fold, cache, recs)
-            scores[family].append(evaluate_part(model, config, data, "test", device).accuracy)
-    return scores
-
-
-def run_ce(out, config, records, foldset, cache, device) -> dict[str, list[float]]:
-    from affectvlm.experiments.cehead import train_ce_fold
-
+def run_trainer(out, config, records, foldset, cache, device) -> dict[str, list[float]]:
+    """The trainer (either head, as ``config.model.head`` says) on the training family's
+    folds; the selected model of each fold is also tested on the other families."""
     train = next(iter(records))
     others = {f: r for f, r in records.items() if f != train}
-    scores: dict[str, list[float]] = {f: [] for f in records}
-    for k in range(len(foldset.folds)):
-        path = out / "ce-head" / f"fold_{k:02d}" / "fold_result.json"
-        if path.is_file():
-            result = json.loads(path.read_text())
-        else:
-            result = train_ce_fold(
-                config, records[train], foldset, k, path.parent, device, cache, others
-            )
-        scores[train].append(result["test_metrics"]["accuracy"])
-        for family in others:
-            scores[family].append(result["extra_test_metrics"][family]["accuracy"])
+    cv = run_folds(
+        config,
+        records[train],
+        foldset,
+        out,
+        device,
+        cache=cache,
+        resume=True,
+        extra_tests=others,
+    )
+    scores = {train: [f.test_metrics["accuracy"] for f in cv.folds]}
+    for family in others:
+        scores[family] = [f.extra_test_metrics[family]["accuracy"] for f in cv.folds]
     return scores
 
 
@@ -140,12 +119,10 @@ def run_pca(config, records, foldset, cache, seed) -> dict[str, list[float]]:
 
 def paired(a: list[float], b: list[float]) -> str:
     """Mean difference (points), t-test p and exact sign-flip permutation p over folds."""
-    d = np.asarray(a) - np.asarray(b)
-    t = stats.ttest_rel(a, b)
-    perm = stats.permutation_test(
-        (d,), np.mean, permutation_type="samples", n_resamples=np.inf, alternative="two-sided"
+    t, flip = paired_t_test(a, b), sign_flip_test(a, b)
+    return (
+        f"{100 * t.mean_diff:+.1f} pts (t-test p={t.p_value:.3f}, sign-flip p={flip.p_value:.3f})"
     )
-    return f"{100 * d.mean():+.1f} pts (t-test p={t.pvalue:.3f}, sign-flip p={perm.pvalue:.3f})"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -175,9 +152,13 @@ def main(argv: list[str] | None = None) -> int:
     for learner in args.learners:
         t = time.perf_counter()
         if learner == "affectvlm":
-            results[learner] = run_affectvlm(runs, config, records, foldset, cache, args.device)
+            results[learner] = run_trainer(
+                runs / learner, config, records, foldset, cache, args.device
+            )
         elif learner == "ce-head":
-            results[learner] = run_ce(runs, config, records, foldset, cache, args.device)
+            model = dataclasses.replace(config.model, head="linear")
+            ce = dataclasses.replace(config, model=model)
+            results[learner] = run_trainer(runs / learner, ce, records, foldset, cache, args.device)
         else:
             results[learner] = run_pca(config, records, foldset, cache, args.seed)
         print(f"{learner}: {time.perf_counter() - t:.0f} s", flush=True)

@@ -45,3 +45,30 @@ def describe() -> str:
         found = importlib.util.find_spec(module) is not None
         lines.append(f"  {'yes' if found else 'no ':3}  {module:20} {what}")
     return "\n".join(lines)
+
+
+def source_commit() -> str:
+    """The git commit of the installed source (``abc1234``, ``+dirty`` with uncommitted
+    changes), or "" when the package does not run from a git checkout."""
+    import subprocess
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(here), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return head + ("+dirty" if dirty else "")

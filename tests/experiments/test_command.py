@@ -53,10 +53,12 @@ def test_dataset_roots_alone_are_indexed_in_the_output_folder(tiny_data, tmp_pat
     study = write_study(
         tmp_path / "p.toml", variants + "overrides = ['render.model_input=\"depth\"']\n"
     )
-    argv = ["experiment", study, "--data", str(tiny_data.roots[0]), "--folds", str(tiny_data.folds)]
+    root = tiny_data.roots[0] / tiny_data.spec.family  # one family's folder: a BU-3DFE root
+    argv = ["experiment", study, "--data", str(root), "--folds", str(tiny_data.folds)]
     assert _main([*argv, "--out", str(tmp_path / "o"), "--quiet"]) == 0
     assert (tmp_path / "o" / "index" / "bu3dfe.csv").is_file()
     assert "2 run(s): 2 trained now" in capsys.readouterr().out
+    assert "Reproduces `cv`?" not in (tmp_path / "o" / "report" / "report.md").read_text()
 
 
 def test_wrong_number_of_roots_names_the_protocol_datasets(tiny_data, tmp_path, capsys):

@@ -15,6 +15,7 @@ from affectvlm.experiments.fairness import (
     variant_predictions,
 )
 from affectvlm.experiments.study import RunSpec, Study
+from affectvlm.train.result import FoldResult, save_fold_result
 
 CLASSES = ["anger", "happiness"]
 A, H = CLASSES
@@ -73,8 +74,10 @@ def _study() -> Study:
 def _write(out, variant, fold, rows, keep=True):
     folder = RunSpec(variant, 0, fold).run_dir(out) / f"fold_{fold:02d}"
     folder.mkdir(parents=True)
-    result = {"fold": fold, "predictions": rows if keep else []}
-    (folder / "fold_result.json").write_text(json.dumps(result))
+    result = FoldResult(
+        fold, 1, 1, "accuracy", {}, {}, CLASSES, "", predictions=rows if keep else []
+    )
+    save_fold_result(folder, result)
     return folder
 
 

@@ -108,8 +108,12 @@ holdout = "fear"
     ce = json.loads((runs / "ce-head" / "seed_0" / "fold_00" / "fold_result.json").read_text())
     assert len(ce["history"]) == 1 and "val_accuracy" in ce["history"][0]
     shot = json.loads((runs / "no-fear" / "seed_0" / "fold_00" / "fold_result.json").read_text())
-    assert "fear" not in shot["seen_test_metrics"]["class_names"]
-    assert shot["zero_shot"]["samples"] == sum(shot["zero_shot"]["predicted_as"].values()) > 0
+    assert "fear" not in shot["extras"]["seen_test_metrics"]["class_names"]
+    assert (
+        shot["extras"]["zero_shot"]["samples"]
+        == sum(shot["extras"]["zero_shot"]["predicted_as"].values())
+        > 0
+    )
     report = (tmp_path / "out" / "report" / "report.md").read_text()
     assert "## Zero-shot emotion" in report and "held out: fear" in report
 

@@ -7,11 +7,11 @@ import pytest
 
 from affectvlm.experiments.report import (
     compare,
-    conclusion,
     epochs_to_fraction,
     per_fold,
     runs_csv,
 )
+from affectvlm.experiments.report_text import conclusion
 from affectvlm.experiments.stats import paired_t_test
 
 

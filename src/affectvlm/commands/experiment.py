@@ -30,6 +30,8 @@ def _command(args: argparse.Namespace) -> str:
         parts += ["--report-dir", str(args.report_dir)]
     if args.device != "auto":
         parts += ["--device", args.device]
+    if not args.cv_check:
+        parts.append("--no-cv-check")
     return shlex.join(parts)
 
 
@@ -70,6 +72,7 @@ def _experiment(args: argparse.Namespace) -> int:
         report_dir=args.report_dir,
         progress=not args.quiet,
         render_workers=args.workers,
+        cv_check=args.cv_check,
     )
     print(
         f"{len(outcome.units)} run(s): {len(outcome.trained)} trained now, "
@@ -104,4 +107,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default="auto", help="auto | cpu | cuda[:i]")
     p.add_argument("--workers", type=int, default=1, help="render processes")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument(
+        "--no-cv-check",
+        dest="cv_check",
+        action="store_false",
+        help="skip cross-validating the recipe itself beside the reference variant",
+    )
     p.set_defaults(func=_experiment)

@@ -21,7 +21,7 @@ from affectvlm.experiments.data import (
     prepare_synthetic,
     user_data,
 )
-from affectvlm.experiments.runner import StudyOutcome, run_study, variant_config
+from affectvlm.experiments.runner import StudyOutcome, run_study
 from affectvlm.experiments.stats import PairedTest, paired_t_test, sign_flip_test
 from affectvlm.experiments.study import (
     RunSpec,
@@ -31,6 +31,7 @@ from affectvlm.experiments.study import (
     expand_variants,
     load_study,
     study_names,
+    variant_config,
 )
 
 __all__ = [

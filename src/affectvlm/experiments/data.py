@@ -7,13 +7,20 @@ cache (resumable: cached samples are skipped), so every variant can change ``[re
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from affectvlm.config import to_dict
+from affectvlm.data import build_folds, load_folds, load_records, save_folds, takes_part
 from affectvlm.errors import PathError
+from affectvlm.fileio import atomic_write_json
+from affectvlm.io.index import index_dataset, manifest_root, write_index
 from affectvlm.io.layouts import SampleRecord
+from affectvlm.render.cache import RenderCache, render_dataset
+from affectvlm.synth import SynthConfig, generate_dataset
 
 
 class ExperimentError(PathError, RuntimeError):
@@ -22,25 +29,34 @@ class ExperimentError(PathError, RuntimeError):
 
 @dataclass
 class StudyData:
-    """Manifests (each with its dataset root), the fold file and the render-cache folder."""
+    """Manifests (each with its dataset root), the fold file and the render-cache folder.
+
+    ``extra_tests`` name further manifests (same roots, same cache) whose records of each
+    fold's test subjects are also scored, e.g. another synthetic face family."""
 
     manifests: list[Path]
     roots: list[Path]
     folds: Path
     cache_dir: Path
     notes: list[str] = field(default_factory=list)
+    extra_tests: dict[str, list[Path]] = field(default_factory=dict)
+    spec: SyntheticSpec | None = None  # how it was made, when synthetic
 
     def records(self) -> list[SampleRecord]:
-        from affectvlm.data import load_records
-
         return load_records(self.manifests)
+
+    def extra_records(self) -> dict[str, list[SampleRecord]]:
+        return {name: load_records(paths) for name, paths in self.extra_tests.items()}
 
 
 @dataclass
 class SyntheticSpec:
-    """What :func:`prepare_synthetic` makes: datasets, subjects, protocol and its overrides."""
+    """What :func:`prepare_synthetic` makes: datasets, the face ``family`` trained on, other
+    ``test_families`` tested on (same subject plan), subjects, protocol and its overrides."""
 
     datasets: list[str] = field(default_factory=lambda: ["bu3dfe"])
+    family: str = "base"
+    test_families: list[str] = field(default_factory=list)
     subjects: int = 20
     seed: int = 0
     resolution: int = 96
@@ -48,40 +64,40 @@ class SyntheticSpec:
     protocol: str = "bu3dfe"
     protocol_set: list[str] = field(default_factory=list)
 
+    def describe(self) -> str:
+        """One line naming the data, e.g. for a report."""
+        tested = f"; also tested on family {', '.join(self.test_families)}" * bool(
+            self.test_families
+        )
+        return (
+            f"synthetic {' + '.join(self.datasets)} (`affectvlm synth`), face family "
+            f"{self.family}{tested}; {self.subjects} subjects a dataset, seed {self.seed}, "
+            f"mesh resolution {self.resolution}, protocol {self.protocol} "
+            f"{' '.join(self.protocol_set)}".rstrip()
+        )
+
 
 def prepare_synthetic(
     out: str | Path, spec: SyntheticSpec | None = None, *, progress: bool = False
 ) -> StudyData:
     """Synthesise, index and fold the datasets of ``spec`` under ``out`` (each stage resumable).
 
-    Layout: ``out/<dataset>/`` roots, ``out/<dataset>.csv`` manifests, ``out/folds.json``
-    and ``out/cache/`` for rendered views.
+    Layout: ``out/<dataset>/<family>/`` scans (one dataset root for all families, record
+    paths start with the family, so one render cache holds them all),
+    ``out/<dataset>.csv`` (the training family) and ``out/<dataset>-<family>.csv`` (test
+    families) manifests, ``out/folds.json`` (from the training family) and ``out/cache/``.
     """
-    from affectvlm.data import build_folds, save_folds
-    from affectvlm.io.index import index_dataset, write_index
-    from affectvlm.synth import SynthConfig, generate_dataset
-
     spec = spec or SyntheticSpec()
     out = Path(out)
     _check_spec(out, spec)
     manifests, roots, notes = [], [], []
+    extra: dict[str, list[Path]] = {f: [] for f in spec.test_families}
     for dataset in spec.datasets:
         root = out / dataset
-        synth = SynthConfig(
-            dataset=dataset,  # type: ignore[arg-type]
-            subjects=spec.subjects,
-            seed=spec.seed,
-            resolution=spec.resolution,
-            frames=spec.frames,
-        )
-        report = generate_dataset(root, synth, progress=progress)
-        if not report.ok:
-            raise ExperimentError(root, f"synthesis failed: {report.summary()}")
-        manifest = out / f"{dataset}.csv"
-        if not manifest.is_file():
-            result = index_dataset(root, dataset, validate=True, progress=progress)
-            write_index(manifest, result)
-        manifests.append(manifest)
+        for family in [spec.family, *spec.test_families]:
+            name = dataset if family == spec.family else f"{dataset}-{family}"
+            manifest = _synthesise(root, dataset, family, out / f"{name}.csv", spec, progress)
+            (manifests if family == spec.family else extra[family]).append(manifest)
         roots.append(root)
     folds = out / "folds.json"
     if not folds.is_file():
@@ -90,17 +106,34 @@ def prepare_synthetic(
         )
         save_folds(folds, foldset)
         notes += foldset.messages
-    return StudyData(manifests, roots, folds, out / "cache", notes)
+    return StudyData(manifests, roots, folds, out / "cache", notes, extra, spec)
+
+
+def _synthesise(
+    root: Path, dataset: str, family: str, manifest: Path, spec: SyntheticSpec, progress: bool
+) -> Path:
+    """One family of one dataset under ``root/<family>``, indexed with family-prefixed paths."""
+    synth = SynthConfig(
+        dataset=dataset,  # type: ignore[arg-type]
+        family=family,  # type: ignore[arg-type]
+        subjects=spec.subjects,
+        seed=spec.seed,
+        resolution=spec.resolution,
+        frames=spec.frames,
+    )
+    report = generate_dataset(root / family, synth, progress=progress)
+    if not report.ok:
+        raise ExperimentError(root / family, f"synthesis failed: {report.summary()}")
+    if not manifest.is_file():
+        result = index_dataset(root / family, dataset, validate=True, progress=progress)
+        records = [replace(r, path=f"{family}/{r.path}") for r in result.records]
+        write_index(manifest, replace(result, root=root, records=records))
+    return manifest
 
 
 def _check_spec(out: Path, spec: SyntheticSpec) -> None:
     """Record the spec in ``out/synthetic.json``; a folder made with another spec is an error
     (its files would silently be reused otherwise)."""
-    import json
-
-    from affectvlm.config import to_dict
-    from affectvlm.fileio import atomic_write_json
-
     path = out / "synthetic.json"
     wanted = to_dict(spec)
     if path.is_file():
@@ -121,8 +154,6 @@ def user_data(
     """The user's datasets: manifests (a root not given is read from the manifest's report),
     or only roots, indexed here into ``out/index/<dataset>.csv`` (datasets in the fold
     file's protocol order: train datasets, then test datasets)."""
-    from affectvlm.io.index import manifest_root
-
     if not Path(folds).is_file():
         raise ExperimentError(folds, "fold file not found")
     if not manifests:
@@ -142,9 +173,6 @@ def user_data(
 
 def index_roots(roots: Sequence[str | Path], folds: str | Path, out: Path) -> list[Path]:
     """Index each dataset root (validated) into ``out/<dataset>.csv``, unless done before."""
-    from affectvlm.data import load_folds
-    from affectvlm.io.index import index_dataset, write_index
-
     protocol = load_folds(folds).protocol
     names = [*protocol.datasets, *protocol.test_datasets]
     if not roots or len(names) != len(roots):
@@ -166,16 +194,13 @@ def index_roots(roots: Sequence[str | Path], folds: str | Path, out: Path) -> li
 
 def ensure_rendered(data: StudyData, render: Any, workers: int = 1) -> Any:
     """Render every sample the protocol uses with ``render`` settings; return the cache."""
-    from affectvlm.data import load_folds, takes_part
-    from affectvlm.data.protocols import load_records
-    from affectvlm.render.cache import RenderCache, render_dataset
-
     foldset = load_folds(data.folds)
     protocol = foldset.protocol
-    for manifest, root in zip(data.manifests, data.roots, strict=True):
+    tests = list(zip(*data.extra_tests.values(), strict=True)) if data.extra_tests else []
+    for i, (manifest, root) in enumerate(zip(data.manifests, data.roots, strict=True)):
         used = [
             r
-            for r in load_records([manifest])
+            for r in load_records([manifest, *(tests[i] if tests else ())])
             if takes_part(r, protocol, "train") or takes_part(r, protocol, "test")
         ]
         report = render_dataset(root, used, data.cache_dir, render, workers=workers, progress=False)

@@ -17,17 +17,34 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
+from affectvlm.config import to_dict
+from affectvlm.device import resolve_device
+from affectvlm.eval.fairness_plots import plot_variant_groups
 from affectvlm.eval.group_stats import resample_weights, spread
 from affectvlm.eval.groups import (
     GroupConfig,
     PredictionTable,
+    format_gap,
     group_labels,
     group_report,
     subject_confusions,
 )
-from affectvlm.experiments.study import RunSpec, Study, expand_runs, expand_variants
+from affectvlm.experiments.data import ensure_rendered
+from affectvlm.experiments.study import (
+    RunSpec,
+    Study,
+    expand_runs,
+    expand_variants,
+    find_variant,
+    variant_config,
+)
+from affectvlm.fileio import atomic_write_json
+from affectvlm.model import AffectVLM
+from affectvlm.train.components import load_fold_data
+from affectvlm.train.cv import fold_dir
+from affectvlm.train.engine import evaluate_part
+from affectvlm.train.result import load_fold_result
 
 PREDICTIONS_FILE = "test_predictions.json"
 Recover = Callable[[RunSpec, Path], "list[dict[str, Any]] | None"]
@@ -46,58 +63,47 @@ def variant_predictions(
     beside it, else from ``recover(unit, fold_dir)`` (e.g. :func:`model_recovery`)."""
     pooled: dict[str, list[dict[str, Any]]] = {v.name: [] for v in expand_variants(study.variants)}
     for unit in expand_runs(study, list(seeds), list(folds)):
-        fold_dir = unit.run_dir(out) / f"fold_{unit.fold:02d}"
-        path = fold_dir / "fold_result.json"
-        if not path.is_file():
+        where = fold_dir(unit.run_dir(out), unit.fold)
+        result = load_fold_result(where)
+        if result is None:
             continue
-        rows = json.loads(path.read_text(encoding="utf-8")).get("predictions")
-        if not rows and (fold_dir / PREDICTIONS_FILE).is_file():
-            rows = json.loads((fold_dir / PREDICTIONS_FILE).read_text(encoding="utf-8"))
+        rows = result.predictions
+        if not rows and (where / PREDICTIONS_FILE).is_file():
+            rows = json.loads((where / PREDICTIONS_FILE).read_text(encoding="utf-8"))
         if not rows and recover is not None:
-            rows = recover(unit, fold_dir)
+            rows = recover(unit, where)
         tag = {"fold": unit.fold, "seed": unit.seed}
         pooled[unit.variant] += [{**tag, **r} for r in rows or []]
     return pooled
 
 
 def test_predictions(
-    config: Any, records: Sequence[Any], foldset: Any, fold: int, fold_dir: Path, cache: Any
+    config: Any,
+    records: Sequence[Any],
+    foldset: Any,
+    fold: int,
+    where: Path,
+    cache: Any,
+    device: str = "auto",
 ) -> list[dict[str, Any]]:
     """The test predictions of a finished trainer run, from its selected model
-    (``fold_dir/model``), evaluated exactly as the trainer's test pass does."""
-    from affectvlm.eval.groups import prediction_rows
-    from affectvlm.model import AffectVLM
-    from affectvlm.train.components import build_loader, load_fold_data, make_dataset
-    from affectvlm.train.distributed import detect
-    from affectvlm.train.engine import class_embeddings
-    from affectvlm.train.loop import predict
-
-    device = torch.device("cpu")
+    (``where/model``), by the trainer's own evaluation on ``device``."""
+    dev = resolve_device(device)
     data = load_fold_data(config, list(records), foldset, fold, cache)
-    model = AffectVLM.from_pretrained(fold_dir / "model").to(device)
-    test_set = make_dataset(config, data, "test", model, model.prompt_bank, training=False)
-    loader, _ = build_loader(config, test_set, detect(), training=False)
-    embeds = class_embeddings(model, model.prompt_bank, data.class_names)
-    idx, y, p = predict(model, loader, embeds, device=device, precision="fp32", info=detect())
-    return prediction_rows([test_set.records[i] for i in idx], y, p, data.class_names)
+    model = AffectVLM.from_pretrained(where / "model").to(dev)
+    return evaluate_part(model, config, data, "test", dev).rows()
 
 
-def model_recovery(study: Study, data: Any, foldset: Any) -> Recover:
+def model_recovery(study: Study, data: Any, foldset: Any, device: str = "auto") -> Recover:
     """A ``recover`` for :func:`variant_predictions`: re-run the test pass of trainer runs
     whose results carry no predictions and keep them in ``test_predictions.json``."""
-    from affectvlm.config import to_dict
-    from affectvlm.experiments.data import ensure_rendered
-    from affectvlm.experiments.runner import variant_config
-    from affectvlm.experiments.study import find_variant
-    from affectvlm.fileio import atomic_write_json
-
     classes = list(foldset.protocol.classes)
     caches: dict[str, Any] = {}
     records: list[Any] = []
 
-    def recover(unit: RunSpec, fold_dir: Path) -> list[dict[str, Any]] | None:
+    def recover(unit: RunSpec, where: Path) -> list[dict[str, Any]] | None:
         variant = find_variant(study, unit.variant)
-        if variant.kind != "vlm" or not (fold_dir / "model").is_dir():
+        if variant.kind not in ("vlm", "ce-head") or not (where / "model").is_dir():
             return None
         config = variant_config(study, variant, unit.seed, classes)
         key = json.dumps(to_dict(config.render), sort_keys=True)
@@ -105,8 +111,8 @@ def model_recovery(study: Study, data: Any, foldset: Any) -> Recover:
             caches[key] = ensure_rendered(data, config.render)
         if not records:
             records.extend(data.records())
-        rows = test_predictions(config, records, foldset, unit.fold, fold_dir, caches[key])
-        atomic_write_json(fold_dir / PREDICTIONS_FILE, rows)
+        rows = test_predictions(config, records, foldset, unit.fold, where, caches[key], device)
+        atomic_write_json(where / PREDICTIONS_FILE, rows)
         return rows
 
     return recover
@@ -241,10 +247,6 @@ def fairness_section(
 ) -> list[str]:
     """Write ``groups.json`` and ``groups_<attribute>.png`` to ``target`` and return the
     report's "By group" markdown lines (empty when no run has per-sample predictions)."""
-    from affectvlm.eval.fairness_plots import plot_variant_groups
-    from affectvlm.eval.groups import format_gap
-    from affectvlm.fileio import atomic_write_json
-
     config = config or GroupConfig()
     pooled = variant_predictions(study, out, seeds, folds, recover)
     variants = [v for v in expand_variants(study.variants) if pooled[v.name]]

@@ -11,7 +11,6 @@ import csv
 import datetime as _dt
 import io
 import json
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -20,11 +19,15 @@ from typing import Any
 import numpy as np
 
 from affectvlm.eval.metrics import mean_std
+from affectvlm.experiments.fairness import fairness_section, model_recovery
+from affectvlm.experiments.plots import plot_study_curves, plot_variant_bars
+from affectvlm.experiments.report_text import CVCheck, format_report
 from affectvlm.experiments.stats import paired_t_test, sign_flip_test
 from affectvlm.experiments.study import Study, expand_runs, expand_variants
 from affectvlm.fileio import atomic_write_text
+from affectvlm.train.cv import fold_dir
+from affectvlm.train.result import load_fold_result
 
-ALPHA = 0.05
 CONVERGENCE_FRACTION = 0.9
 
 
@@ -46,12 +49,12 @@ def collect_rows(study: Study, out: Path, seeds: Sequence[int], folds: Sequence[
     timing = _read(out / "timing.json") or {}
     rows = []
     for unit in expand_runs(study, list(seeds), list(folds)):
-        path = unit.run_dir(out) / f"fold_{unit.fold:02d}" / "fold_result.json"
-        if not path.is_file():
+        where = fold_dir(unit.run_dir(out), unit.fold)
+        r = load_fold_result(where)
+        if r is None:
             continue
-        r = json.loads(path.read_text(encoding="utf-8"))
-        t = r["test_metrics"]
-        history = r.get("history", [])
+        t = r.test_metrics
+        history = r.history
         row: dict[str, Any] = {
             "variant": unit.variant,
             "label": labels[unit.variant][0],
@@ -60,24 +63,35 @@ def collect_rows(study: Study, out: Path, seeds: Sequence[int], folds: Sequence[
             "fold": unit.fold,
             "test_accuracy": t["accuracy"],
             "test_macro_f1": t["macro_f1"],
-            "val_accuracy": r["val_metrics"].get("accuracy"),
-            "best_epoch": r["best_epoch"],
-            "epochs_run": r["epochs_run"],
+        }
+        for name, metrics in sorted(r.extra_test_metrics.items()):
+            row[f"test_accuracy@{name}"] = metrics["accuracy"]
+            row[f"test_macro_f1@{name}"] = metrics["macro_f1"]
+        row |= {
+            "val_accuracy": r.val_metrics.get("accuracy"),
+            "best_epoch": r.best_epoch,
+            "epochs_run": r.epochs_run,
             "final_val_accuracy": history[-1].get("val_accuracy") if history else None,
             "epochs_to_90": epochs_to_fraction(history),
             "test_samples": t["num_samples"],
             "wall_s": timing.get(f"{unit.variant}/seed_{unit.seed}/fold_{unit.fold}"),
-            "result_file": str(path.relative_to(out)),
+            "result_file": str((where / "fold_result.json").relative_to(out)),
         }
         for name, value in t["per_class_recall"].items():
             row[f"recall_{name}"] = value
-        if "zero_shot" in r:
-            row["heldout"] = r["zero_shot"]["holdout"]
-            row["heldout_recall"] = r["zero_shot"]["recall"]
-            row["heldout_predicted_as"] = json.dumps(r["zero_shot"]["predicted_as"])
+        if "zero_shot" in r.extras:
+            shot = r.extras["zero_shot"]
+            row["heldout"] = shot["holdout"]
+            row["heldout_recall"] = shot["recall"]
+            row["heldout_predicted_as"] = json.dumps(shot["predicted_as"])
         row["_history"] = history
         rows.append(row)
     return rows
+
+
+def extra_test_names(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Names of the extra test sets (e.g. another face family) found in the rows."""
+    return sorted({k.split("@", 1)[1] for r in rows for k in r if k.startswith("test_accuracy@")})
 
 
 def _read(path: Path) -> Any:
@@ -126,15 +140,19 @@ def compare(rows: Sequence[Mapping[str, Any]], variant: str, reference: str, key
 
 
 def summarise_variants(rows: Sequence[Mapping[str, Any]], study: Study) -> list[dict[str, Any]]:
-    """Mean ± std (population, over folds × seeds) per variant, and the test vs reference."""
+    """Mean ± std (population, over folds × seeds) per variant, and the test vs reference
+    (``vs_ref`` on the study's own test subjects, ``vs_ref@<name>`` on each extra test set)."""
     ref = study.reference_name
+    extras = extra_test_names(rows)
+    keys = ["test_accuracy", "test_macro_f1", "epochs_to_90", "final_val_accuracy"]
+    keys += [f"test_accuracy@{name}" for name in extras]
     out = []
     for v in expand_variants(study.variants):
         mine = [r for r in rows if r["variant"] == v.name]
         if not mine:
             continue
         s: dict[str, Any] = {"variant": v.name, "label": v.title, "kind": v.kind, "runs": len(mine)}
-        for key in ("test_accuracy", "test_macro_f1", "epochs_to_90", "final_val_accuracy"):
+        for key in keys:
             vals = [r[key] for r in mine if r.get(key) is not None]
             s[key] = mean_std(vals) if vals else None
         recalls = sorted(k for k in mine[0] if k.startswith("recall_"))
@@ -144,57 +162,10 @@ def summarise_variants(rows: Sequence[Mapping[str, Any]], study: Study) -> list[
             s["vs_ref"] = compare(rows, v.name, ref, "test_accuracy")
             s["vs_ref_f1"] = compare(rows, v.name, ref, "test_macro_f1")
             s["vs_ref_conv"] = compare(rows, v.name, ref, "epochs_to_90")
+            for name in extras:
+                s[f"vs_ref@{name}"] = compare(rows, v.name, ref, f"test_accuracy@{name}")
         out.append(s)
     return out
-
-
-def decisive_p(test: tuple[Any, Any]) -> tuple[float, str]:
-    """The p-value a verdict rests on: the paired t-test's, or the sign-flip test's when t
-    is undefined (every fold differs by the same amount)."""
-    t, perm = test
-    if math.isnan(t.p_value):
-        return perm.p_value, "sign-flip test (t undefined: constant differences)"
-    return t.p_value, "paired t-test"
-
-
-def conclusion(s: Mapping[str, Any], reference_label: str) -> str:
-    """One sentence on a variant vs the reference, e.g. ``−L_mc: −0.8 pts vs full, not
-    significant (p=0.41, paired t-test over 5 folds)``."""
-    test = s.get("vs_ref")
-    if test is None:
-        return f"{s['label']}: fewer than 2 runs paired with {reference_label}; no test."
-    t, perm = test
-    p, method = decisive_p(test)
-    verdict = "significant" if p < ALPHA else "not significant"
-    shown = round(100 * t.mean_diff, 1)
-    direction = "higher" if shown > 0 else "lower" if shown < 0 else "equal"
-    return (
-        f"{s['label']}: {shown + 0.0:+.1f} pts test accuracy vs {reference_label} "
-        f"({direction}), {verdict} (p={p:.2g}, {method} over {t.n} {t.over}; "
-        f"sign-flip p={perm.p_value:.2g})."
-    )
-
-
-def convergence_sentence(s: Mapping[str, Any], reference_label: str) -> str | None:
-    """Epochs to reach 90 % of own final validation accuracy vs the reference."""
-    test = s.get("vs_ref_conv")
-    if s.get("epochs_to_90") is None or test is None:
-        return None
-    t, _ = test
-    p, _method = decisive_p(test)
-    faster = "fewer" if t.mean_diff < 0 else "more" if t.mean_diff > 0 else "as many"
-    verdict = "significant" if p < ALPHA else "not significant"
-    return (
-        f"{s['label']} needs {s['epochs_to_90'][0]:.1f} epochs to reach 90 % of its final "
-        f"validation accuracy ({faster} than {reference_label}: {t.mean_diff:+.1f} epochs, "
-        f"{verdict}, p={p:.2g})."
-    )
-
-
-def _pm(pair: Any, scale: float = 100.0, digits: int = 1) -> str:
-    if pair is None:
-        return "–"
-    return f"{scale * pair[0]:.{digits}f} ± {scale * pair[1]:.{digits}f}"
 
 
 def write_study_report(
@@ -208,12 +179,11 @@ def write_study_report(
     command: str | None,
     report_dir: str | Path | None = None,
     failures: Mapping[str, str] | None = None,
+    cv_check: CVCheck | None = None,
+    device: str = "auto",
 ) -> Path:
     """Write ``runs.csv``, the PNGs and ``report.md`` to ``report_dir`` (default
     ``<out>/report``); return the path of ``report.md``."""
-    from affectvlm.experiments.plots import plot_study_curves, plot_variant_bars
-    from affectvlm.experiments.report_text import format_report
-
     out = Path(out)
     target = Path(report_dir) if report_dir else out / "report"
     target.mkdir(parents=True, exist_ok=True)
@@ -243,7 +213,7 @@ def write_study_report(
             f"{study.name}: validation accuracy per epoch (mean ± std)",
             chance,
         ):
-            figures.append(("Learning curves", "curves.png"))
+            figures.append(("Learning curves (validation subjects)", "curves.png"))
     created = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     text = format_report(
         study,
@@ -258,24 +228,10 @@ def write_study_report(
         created=created,
         chance=chance,
         failures=dict(failures or {}),
+        cv_check=cv_check,
     )
-    text += "\n".join(group_lines(study, out, seeds, folds, target, data, foldset)) + "\n"
-    return atomic_write_text(target / "report.md", text)
-
-
-def group_lines(
-    study: Study,
-    out: Path,
-    seeds: Sequence[int],
-    folds: Sequence[int],
-    target: Path,
-    data: Any,
-    foldset: Any,
-) -> list[str]:
-    """The "By group" section of every study report (:mod:`affectvlm.experiments.fairness`);
-    runs that kept no per-sample predictions get them from their saved model."""
-    from affectvlm.experiments.fairness import fairness_section, model_recovery
-
-    recover = model_recovery(study, data, foldset) if data is not None else None
+    recover = model_recovery(study, data, foldset, device) if data is not None else None
     classes = list(foldset.protocol.classes)
-    return fairness_section(study, out, seeds, folds, target, classes, recover=recover)
+    groups = fairness_section(study, out, seeds, folds, target, classes, recover=recover)
+    text += "\n".join(groups) + "\n"
+    return atomic_write_text(target / "report.md", text)

@@ -3,25 +3,111 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from affectvlm.config import dumps_toml, to_dict
-from affectvlm.experiments.report import (
-    ALPHA,
-    _pm,
-    conclusion,
-    convergence_sentence,
-    decisive_p,
-)
-from affectvlm.experiments.study import Study, expand_variants
+from affectvlm.data import format_folds
+from affectvlm.env_info import source_commit
+from affectvlm.experiments.plots import curve_stats
+from affectvlm.experiments.study import Study, expand_variants, variant_config
+from affectvlm.text import PromptBank
+
+ALPHA = 0.05
 
 
-def _results_table(summary: Sequence[Mapping[str, Any]], reference: str) -> list[str]:
+@dataclass
+class CVCheck:
+    """``affectvlm cv`` of the study's recipe on the same data and folds, beside the
+    reference variant: mean ± population std of test accuracy over the same folds."""
+
+    cv_mean: float
+    cv_std: float
+    reference_mean: float
+    reference_std: float
+    folds: int
+    source: str  # where the cv figures come from (a run folder relative to the study out)
+
+    @property
+    def agrees(self) -> bool:
+        """Within the spread over folds: |difference| ≤ the larger of the two stds."""
+        return abs(self.cv_mean - self.reference_mean) <= max(self.cv_std, self.reference_std)
+
+
+def decisive_p(test: tuple[Any, Any]) -> tuple[float, str]:
+    """The p-value a verdict rests on: the paired t-test's, or the sign-flip test's when t
+    is undefined (every fold differs by the same amount)."""
+    t, perm = test
+    if math.isnan(t.p_value):
+        return perm.p_value, "sign-flip test (t undefined: constant differences)"
+    return t.p_value, "paired t-test"
+
+
+def conclusion(s: Mapping[str, Any], reference_label: str) -> str:
+    """One sentence on a variant vs the reference, e.g. ``−L_mc: −0.8 pts vs full, not
+    significant (p=0.41, paired t-test over 5 folds)``."""
+    test = s.get("vs_ref")
+    if test is None:
+        return f"{s['label']}: fewer than 2 runs paired with {reference_label}; no test."
+    t, perm = test
+    p, method = decisive_p(test)
+    verdict = "significant" if p < ALPHA else "not significant"
+    shown = round(100 * t.mean_diff, 1)
+    direction = "higher" if shown > 0 else "lower" if shown < 0 else "equal"
+    return (
+        f"{s['label']}: {shown + 0.0:+.1f} pts test accuracy vs {reference_label} "
+        f"({direction}), {verdict} (p={p:.2g}, {method} over {t.n} {t.over}; "
+        f"sign-flip p={perm.p_value:.2g})."
+    )
+
+
+def convergence_sentence(s: Mapping[str, Any], reference_label: str) -> str | None:
+    """Epochs to reach 90 % of own final validation accuracy vs the reference."""
+    test = s.get("vs_ref_conv")
+    if s.get("epochs_to_90") is None or test is None:
+        return None
+    t, _ = test
+    p, _method = decisive_p(test)
+    faster = "fewer" if t.mean_diff < 0 else "more" if t.mean_diff > 0 else "as many"
+    verdict = "significant" if p < ALPHA else "not significant"
+    return (
+        f"{s['label']} needs {s['epochs_to_90'][0]:.1f} epochs to reach 90 % of its final "
+        f"validation accuracy ({faster} than {reference_label}: {t.mean_diff:+.1f} epochs, "
+        f"{verdict}, p={p:.2g})."
+    )
+
+
+def _pm(pair: Any, scale: float = 100.0, digits: int = 1) -> str:
+    if pair is None:
+        return "–"
+    return f"{scale * pair[0]:.{digits}f} ± {scale * pair[1]:.{digits}f}"
+
+
+def conclusion_on(s: Mapping[str, Any], name: str, reference_label: str) -> str | None:
+    """The sentence of :func:`conclusion` for the extra test set ``name``."""
+    test = s.get(f"vs_ref@{name}")
+    if test is None:
+        return None
+    t, perm = test
+    p, method = decisive_p(test)
+    verdict = "significant" if p < ALPHA else "not significant"
+    return (
+        f"{s['label']} on {name}: {100 * t.mean_diff + 0.0:+.1f} pts vs {reference_label}, "
+        f"{verdict} (p={p:.2g}, {method} over {t.n} {t.over}; sign-flip p={perm.p_value:.2g})."
+    )
+
+
+def _results_table(
+    summary: Sequence[Mapping[str, Any]], reference: str, extras: Sequence[str] = ()
+) -> list[str]:
+    extra_head = "".join(f" test accuracy on {n} % | Δ on {n} (pts), p |" for n in extras)
     lines = [
-        "| variant | kind | runs | test accuracy % | macro-F1 % | Δ acc vs ref (pts) | p (t-test) "
-        "| p (sign-flip) | Δ F1 (pts) | p F1 | verdict |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| variant | kind | runs | test accuracy % | macro-F1 % |"
+        + extra_head
+        + " Δ acc vs ref (pts) | p (t-test) | p (sign-flip) | Δ F1 (pts) | p F1 | verdict |",
+        "|---|---|---:|---:|---:|" + "---:|---:|" * len(extras) + "---:|---:|---:|---:|---:|---|",
     ]
     for s in summary:
         cells = [
@@ -31,6 +117,15 @@ def _results_table(summary: Sequence[Mapping[str, Any]], reference: str) -> list
             _pm(s["test_accuracy"]),
             _pm(s["test_macro_f1"]),
         ]
+        for name in extras:
+            cells.append(_pm(s.get(f"test_accuracy@{name}")))
+            test = s.get(f"vs_ref@{name}")
+            if s["variant"] == reference:
+                cells.append("reference")
+            elif test is None:
+                cells.append("–")
+            else:
+                cells.append(f"{100 * test[0].mean_diff:+.1f}, p={decisive_p(test)[0]:.2g}")
         test, test_f1 = s.get("vs_ref"), s.get("vs_ref_f1")
         if s["variant"] == reference:
             cells += ["reference", "", "", "", "", ""]
@@ -79,8 +174,6 @@ def _convergence_table(summary: Sequence[Mapping[str, Any]]) -> list[str]:
 
 def _curve_table(rows: Sequence[Mapping[str, Any]], summary: Sequence[Mapping[str, Any]]):
     """Mean validation accuracy % per epoch (columns: variants with a history)."""
-    from affectvlm.experiments.plots import curve_stats
-
     stats = {}
     for s in summary:
         epochs, mean, _, _ = curve_stats(
@@ -129,9 +222,6 @@ def _zero_shot(rows: Sequence[Mapping[str, Any]]) -> list[str]:
 
 
 def _configs(study: Study, seeds: Sequence[int], classes: list[str]) -> list[str]:
-    from affectvlm.experiments.runner import variant_config
-    from affectvlm.text import PromptBank
-
     lines = [
         "## Configurations",
         "",
@@ -178,19 +268,34 @@ def format_report(
     created: str,
     chance: float,
     failures: Mapping[str, str] | None = None,
+    cv_check: CVCheck | None = None,
 ) -> str:
-    """The whole ``report.md``."""
-    from affectvlm.data import format_folds
-
+    """The whole ``report.md``. Files are named, never given as machine paths."""
     ref = next((s for s in summary if s["variant"] == study.reference_name), None)
     ref_label = ref["label"] if ref else study.reference_name
+    extras = sorted({k.split("@", 1)[1] for s in summary for k in s if k.startswith("vs_ref@")})
+    extras = extras or sorted(
+        {k.split("@", 1)[1] for s in summary for k in s if k.startswith("test_accuracy@")}
+    )
     wall = sum(r["wall_s"] or 0.0 for r in rows)
+    spec = getattr(data, "spec", None)
+    described = (
+        spec.describe()
+        if spec is not None
+        else ("the user's datasets: " + ", ".join(f"`{m.name}`" for m in data.manifests))
+    )
     lines = [
         f"# Study `{study.name}`",
         "",
         study.description.strip(),
         "",
         f"- command: `{command or '(not recorded)'}`",
+        f"- source: affectvlm commit `{source_commit() or 'unknown (not a git checkout)'}`",
+        f"- data: {described}",
+        f"- recipe: training preset `{study.preset}` with "
+        f"`{' '.join(study.base) or '(no overrides)'}` — what `affectvlm cv --config "
+        f"{study.preset}{''.join(f' --set {b}' for b in study.base)}` trains; every variant "
+        "changes only what its row says (configurations below)",
         f"- created: {created}; {len(rows)} run(s) (variant × seed × fold), seeds "
         f"{list(seeds)}, folds {list(folds)}; summed training wall time of these runs "
         f"(measured as each ran): {wall / 60:.1f} min",
@@ -200,19 +305,27 @@ def format_report(
         f"α = {ALPHA}; the exact sign-flip permutation p is shown beside it "
         f"(with n folds its smallest possible value is 2/2ⁿ)",
         "",
-        "## Conclusions (generated from the numbers)",
-        "",
     ]
-    lines += [
-        f"- {conclusion(s, ref_label)}" for s in summary if s["variant"] != study.reference_name
-    ]
+    lines += _cv_lines(cv_check)
+    lines += ["## Conclusions (generated from the numbers)", ""]
+    for s in summary:
+        if s["variant"] == study.reference_name:
+            continue
+        lines.append(f"- {conclusion(s, ref_label)}")
+        lines += [f"  {t}" for name in extras if (t := conclusion_on(s, name, ref_label))]
     if study.convergence:
         lines += [f"- {t}" for s in summary if (t := convergence_sentence(s, ref_label))]
     if failures:
         lines += ["", f"**{len(failures)} run(s) failed** and are left out of every number:", ""]
         lines += [f"- `{name}`: {reason}" for name, reason in sorted(failures.items())]
     lines += ["", "## Results (test subjects; mean ± population std over folds × seeds)", ""]
-    lines += _results_table(summary, study.reference_name)
+    if extras:
+        lines += [
+            f"Every model is also tested on the same folds' test subjects of {', '.join(extras)} "
+            "(never trained or selected on).",
+            "",
+        ]
+    lines += _results_table(summary, study.reference_name, extras)
     if study.convergence:
         lines += [
             "",
@@ -228,15 +341,14 @@ def format_report(
     lines += _zero_shot(rows)
     for title, name in figures:
         lines += [f"## {title}", "", f"![{title}]({name})", ""]
-    records = data.records()
     lines += [
         "## Protocol",
         "",
-        f"Fold file `{data.folds}` (content hash `{foldset.content_hash[:16]}`), "
-        f"manifests {', '.join(f'`{m}`' for m in data.manifests)}:",
+        f"Fold file `{data.folds.name}` (content hash `{foldset.content_hash[:16]}`), "
+        f"manifests {', '.join(f'`{m.name}`' for m in data.manifests)}:",
         "",
         "```",
-        format_folds(foldset, records),
+        format_folds(foldset, data.records()),
         "```",
         "",
     ]
@@ -250,3 +362,22 @@ def format_report(
         "",
     ]
     return "\n".join(lines)
+
+
+def _cv_lines(check: CVCheck | None) -> list[str]:
+    if check is None:
+        return []
+    verdict = (
+        "agree (within the spread over folds)"
+        if check.agrees
+        else "**DISAGREE beyond the spread over folds: the study does not reproduce `cv`**"
+    )
+    return [
+        "## Reproduces `cv`?",
+        "",
+        f"`affectvlm cv` of the recipe on the same data and folds ({check.source}): "
+        f"{100 * check.cv_mean:.1f} ± {100 * check.cv_std:.1f} %; the reference variant: "
+        f"{100 * check.reference_mean:.1f} ± {100 * check.reference_std:.1f} % over "
+        f"{check.folds} folds — {verdict}.",
+        "",
+    ]

@@ -17,18 +17,30 @@ from pathlib import Path
 from typing import Any
 
 from affectvlm.config import to_dict
+from affectvlm.data import load_folds
+from affectvlm.eval.metrics import mean_std
+from affectvlm.eval.report import write_report
+from affectvlm.experiments.baselines import pca_logreg_fold
 from affectvlm.experiments.data import ExperimentError, StudyData, ensure_rendered
+from affectvlm.experiments.report import write_study_report
+from affectvlm.experiments.report_text import CVCheck
 from affectvlm.experiments.study import (
     RunSpec,
     Study,
     Variant,
     expand_runs,
     expand_variants,
-    variant_overrides,
+    find_variant,
+    variant_config,
 )
+from affectvlm.experiments.zeroshot import train_zero_shot_fold
 from affectvlm.fileio import atomic_write_json
 from affectvlm.progress import progress_bar
-from affectvlm.train.config import TrainConfig, load_train_config
+from affectvlm.text import PromptBank
+from affectvlm.train.checkpoint import config_differences, train_config_defaults
+from affectvlm.train.config import TrainConfig
+from affectvlm.train.cv import fold_dir, run_folds
+from affectvlm.train.result import fold_result_path, load_fold_result
 
 
 @dataclass
@@ -43,18 +55,6 @@ class StudyOutcome:
     seconds: float = 0.0
 
 
-def variant_config(
-    study: Study, variant: Variant, seed: int, classes: Sequence[str]
-) -> TrainConfig:
-    """The resolved training config of one variant and seed (seen classes for zero-shot)."""
-    overrides = variant_overrides(study, variant, seed)
-    if variant.kind == "zero-shot":
-        from affectvlm.experiments.zeroshot import seen_classes
-
-        overrides.append(f"classes={json.dumps(seen_classes(list(classes), variant.holdout))}")
-    return load_train_config(study.preset, (), overrides)
-
-
 UNIT_FILE = "study_unit.json"
 
 
@@ -65,8 +65,6 @@ def unit_identity(variant: Variant, config: TrainConfig) -> dict[str, Any]:
 
 def check_unit(fold_dir: Path, identity: Mapping[str, Any]) -> None:
     """A finished unit may be reused only if it was made by the same kind and config."""
-    from affectvlm.train.checkpoint import config_differences, train_config_defaults
-
     path = fold_dir / UNIT_FILE
     stored = _read_json(path)
     if not stored:
@@ -85,8 +83,8 @@ def unit_name(unit: RunSpec) -> str:
     return f"{unit.variant}/seed_{unit.seed}/fold_{unit.fold}"
 
 
-def result_path(out: Path, unit: RunSpec) -> Path:
-    return unit.run_dir(out) / f"fold_{unit.fold:02d}" / "fold_result.json"
+def unit_dir(out: Path, unit: RunSpec) -> Path:
+    return fold_dir(unit.run_dir(out), unit.fold)
 
 
 def _execute(
@@ -102,10 +100,8 @@ def _execute(
     study: Study,
 ) -> None:
     run_dir = unit.run_dir(out)
-    fold_out = run_dir / f"fold_{unit.fold:02d}"
-    if variant.kind == "vlm":
-        from affectvlm.train.cv import run_folds
-
+    extra = data.extra_records()
+    if variant.kind in ("vlm", "ce-head"):  # one trainer; ce-head sets model.head="linear"
         run_folds(
             config,
             records,
@@ -115,18 +111,20 @@ def _execute(
             fold_indices=[unit.fold],
             resume=True,
             cache=cache,
+            extra_tests=extra,
         )
-    elif variant.kind == "ce-head":
-        from affectvlm.experiments.cehead import train_ce_fold
-
-        train_ce_fold(config, records, foldset, unit.fold, fold_out, device, cache)
     elif variant.kind == "pca-logreg":
-        from affectvlm.experiments.baselines import pca_logreg_fold
-
-        pca_logreg_fold(config, records, foldset, unit.fold, fold_out, study.baseline, cache)
+        pca_logreg_fold(
+            config,
+            records,
+            foldset,
+            unit.fold,
+            fold_dir(run_dir, unit.fold),
+            study.baseline,
+            cache,
+            extra_tests=extra,
+        )
     else:
-        from affectvlm.experiments.zeroshot import train_zero_shot_fold
-
         train_zero_shot_fold(
             config,
             records,
@@ -152,10 +150,13 @@ def run_study(
     report_dir: str | Path | None = None,
     progress: bool = True,
     render_workers: int = 1,
+    cv_check: bool = True,
 ) -> StudyOutcome:
-    """Run (or finish) every unit of ``study`` on ``data`` under ``out``, then report."""
-    from affectvlm.data import load_folds
+    """Run (or finish) every unit of ``study`` on ``data`` under ``out``, then report.
 
+    With ``cv_check`` the study's recipe is also cross-validated by ``run_folds`` (what
+    ``affectvlm cv`` runs) into ``<out>/cv`` on the same folds, and the report sets that
+    beside its reference variant (:class:`~affectvlm.experiments.report_text.CVCheck`)."""
     out = Path(out)
     started = time.perf_counter()
     foldset = load_folds(data.folds)
@@ -183,8 +184,8 @@ def run_study(
         variant = variants[unit.variant]
         config = configs[(unit.variant, unit.seed)]
         identity = unit_identity(variant, config)
-        if result_path(out, unit).is_file():
-            check_unit(result_path(out, unit).parent, identity)
+        if fold_result_path(unit_dir(out, unit)).is_file():
+            check_unit(unit_dir(out, unit), identity)
             outcome.skipped.append(unit)
             continue
         key = json.dumps(to_dict(config.render), sort_keys=True)
@@ -200,14 +201,15 @@ def run_study(
             continue
         finally:
             atomic_write_json(out / "failures.json", outcome.failed)
-        atomic_write_json(result_path(out, unit).parent / UNIT_FILE, identity)
+        atomic_write_json(unit_dir(out, unit) / UNIT_FILE, identity)
         timing[name] = time.perf_counter() - t0
         atomic_write_json(out / "timing.json", timing)
         outcome.trained.append(unit)
     bar.close()
     _write_run_reports(study, out, seeds, fold_list, classes, foldset, data, command)
-    from affectvlm.experiments.report import write_study_report
-
+    check = None
+    if cv_check:
+        check = _cv_check(study, data, out, seeds, fold_list, records, device, caches, outcome)
     outcome.seconds = time.perf_counter() - started
     outcome.report = write_study_report(
         study,
@@ -219,8 +221,47 @@ def run_study(
         command=command,
         report_dir=report_dir,
         failures=outcome.failed,
+        cv_check=check,
+        device=device,
     )
     return outcome
+
+
+def _cv_check(study, data, out, seeds, folds, records, device, caches, outcome) -> CVCheck | None:
+    """Cross-validate the reference variant's recipe (seed ``seeds[0]``) as ``affectvlm cv``
+    does and pair it with the reference runs over the folds both finished; None when the
+    reference is not a trainer variant or nothing pairs (a failure is recorded)."""
+    reference = find_variant(study, study.reference_name)
+    if reference.kind not in ("vlm", "ce-head"):
+        return None
+    classes = list(load_folds(data.folds).protocol.classes)
+    config = variant_config(study, reference, seeds[0], classes)
+    key = json.dumps(to_dict(config.render), sort_keys=True)
+    if key not in caches:
+        caches[key] = ensure_rendered(data, config.render)
+    try:
+        cv = run_folds(
+            config,
+            records,
+            data.folds,
+            out / "cv",
+            device,
+            fold_indices=folds,
+            resume=True,
+            cache=caches[key],
+            extra_tests=data.extra_records(),
+        )
+    except Exception as exc:  # reported like a failed unit
+        outcome.failed["cv"] = f"{type(exc).__name__}: {exc}"
+        return None
+    ref = study.reference_name
+    mine = [load_fold_result(unit_dir(out, RunSpec(ref, seeds[0], k))) for k in folds]
+    pairs = [(c, r) for c, r in zip(cv.folds, mine, strict=True) if r is not None]
+    if not pairs:
+        return None
+    cv_acc = [c.test_metrics["accuracy"] for c, _ in pairs]
+    ref_acc = [r.test_metrics["accuracy"] for _, r in pairs]
+    return CVCheck(*mean_std(cv_acc), *mean_std(ref_acc), len(pairs), f"`cv/`, seed {seeds[0]}")
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -238,16 +279,13 @@ def _write_run_reports(
     command: str | None,
 ) -> None:
     """The trainer's ``results.json``/``report.md`` for every ``(variant, seed)`` folder."""
-    from affectvlm.eval.report import write_report
-    from affectvlm.text import PromptBank
-
     for variant in expand_variants(study.variants):
         for seed in seeds:
             run = RunSpec(variant.name, seed, 0).run_dir(out)
             config = variant_config(study, variant, seed, classes)
             bank = PromptBank.from_config(config.text)
-            paths = [result_path(out, RunSpec(variant.name, seed, k)) for k in folds]
-            folds_done = [_read_json(p) for p in paths if p.is_file()]
+            found = [load_fold_result(unit_dir(out, RunSpec(variant.name, seed, k))) for k in folds]
+            folds_done = [r.to_dict() for r in found if r is not None]
             if not folds_done:
                 continue
             write_report(

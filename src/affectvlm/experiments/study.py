@@ -4,9 +4,10 @@ A study file (see ``affectvlm/experiments/studies/*.toml``) names a training pre
 overrides shared by every variant, the seeds, the synthetic data to make when the user
 gives none, and a list of ``[[variants]]``. A variant is the preset + base + its own
 ``--set``-style overrides, run as one of four kinds: ``vlm`` (the AffectVLM trainer),
-``ce-head`` (same vision tower, cross-entropy head), ``pca-logreg`` (depth-image PCA +
-logistic regression) or ``zero-shot`` (one emotion held out of training). A variant with a
-``sweep`` table expands into one variant per value (product over several keys).
+``ce-head`` (the same trainer with ``model.head = "linear"``: same towers and fusion,
+cross-entropy against learned class vectors), ``pca-logreg`` (depth-image PCA + logistic
+regression, scikit-learn) or ``zero-shot`` (one emotion held out of training). A variant
+with a ``sweep`` table expands into one variant per value (product over several keys).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import itertools
 import json
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -22,6 +24,7 @@ from typing import Any, Literal
 
 from affectvlm.config import ConfigError, from_dict, read_toml
 from affectvlm.experiments.data import SyntheticSpec
+from affectvlm.train.config import TrainConfig, load_train_config
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -34,12 +37,14 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 
 @dataclass
 class BaselineSettings:
-    """The depth-image PCA + logistic-regression reference (``kind = "pca-logreg"``)."""
+    """The depth-image PCA + logistic-regression reference (``kind = "pca-logreg"``): the
+    grid its components and C are chosen from by subject-grouped inner CV on the training
+    side of each fold; ``image_size`` 0 keeps the cached views' size."""
 
-    image_size: int = 32
-    components: int = 32
-    l2: float = 1e-3
-    steps: int = 300
+    image_size: int = 0
+    components: list[int] = field(default_factory=lambda: [10, 20, 40])
+    cs: list[float] = field(default_factory=lambda: [0.01, 0.1, 1.0])
+    inner_folds: int = 4
 
 
 @dataclass
@@ -159,7 +164,25 @@ def expand_runs(study: Study, seeds: list[int], folds: list[int]) -> list[RunSpe
 
 def variant_overrides(study: Study, variant: Variant, seed: int) -> list[str]:
     """The ``--set`` overrides that make a variant's config for one seed."""
-    return [*study.base, *variant.overrides, f"seed={seed}", "progress=false"]
+    kind = ['model.head="linear"'] if variant.kind == "ce-head" else []
+    return [*study.base, *kind, *variant.overrides, f"seed={seed}", "progress=false"]
+
+
+def seen_classes(classes: Sequence[str], holdout: str) -> list[str]:
+    """The protocol's classes without ``holdout`` (which must be one of them)."""
+    if holdout not in classes:
+        raise ValueError(f"held-out emotion {holdout!r} is not a protocol class {list(classes)}")
+    return [c for c in classes if c != holdout]
+
+
+def variant_config(
+    study: Study, variant: Variant, seed: int, classes: Sequence[str]
+) -> TrainConfig:
+    """The resolved training config of one variant and seed (seen classes for zero-shot)."""
+    overrides = variant_overrides(study, variant, seed)
+    if variant.kind == "zero-shot":
+        overrides.append(f"classes={json.dumps(seen_classes(classes, variant.holdout))}")
+    return load_train_config(study.preset, (), overrides)
 
 
 def study_names() -> list[str]:

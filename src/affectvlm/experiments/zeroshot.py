@@ -8,21 +8,18 @@ per class — the held-out class included, although no image of it was ever trai
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import torch
-
-from affectvlm.eval.metrics import classification_metrics
-from affectvlm.fileio import atomic_write_json
+from affectvlm.device import resolve_device
+from affectvlm.experiments.study import seen_classes
+from affectvlm.model import AffectVLM
+from affectvlm.train.components import load_fold_data
 from affectvlm.train.config import TrainConfig
-
-
-def seen_classes(classes: list[str], holdout: str) -> list[str]:
-    """The protocol's classes without ``holdout`` (which must be one of them)."""
-    if holdout not in classes:
-        raise ValueError(f"held-out emotion {holdout!r} is not a protocol class {classes}")
-    return [c for c in classes if c != holdout]
+from affectvlm.train.cv import fold_dir, run_folds
+from affectvlm.train.engine import evaluate_part
+from affectvlm.train.result import save_fold_result
 
 
 def heldout_summary(metrics: Any, holdout: str) -> dict[str, Any]:
@@ -48,17 +45,10 @@ def train_zero_shot_fold(
     holdout: str,
     device: str = "auto",
     cache: Any = None,
-) -> dict[str, Any]:
-    """Train on the seen classes, test all classes; write ``<run_dir>/fold_XX/fold_result.json``."""
-    from affectvlm.data import select_records
-    from affectvlm.data.dataset import MultiviewDataset
-    from affectvlm.model import AffectVLM
-    from affectvlm.render.cache import sample_id_for
-    from affectvlm.train.components import build_loader
-    from affectvlm.train.cv import fold_dir, run_folds
-    from affectvlm.train.distributed import detect, resolve_device
-    from affectvlm.train.loop import predict
-
+):
+    """Train on the seen classes, test all classes; write ``<run_dir>/fold_XX/fold_result.json``
+    (the seen-class run's :class:`FoldResult` with all-class test metrics; the seen-class
+    test metrics and the held-out summary under ``extras``)."""
     classes = list(foldset.protocol.classes)
     if list(config.classes) != seen_classes(classes, holdout):
         raise ValueError(f"config.classes must be the seen classes, got {config.classes}")
@@ -73,26 +63,21 @@ def train_zero_shot_fold(
         resume=True,
         cache=cache,
     )
-    seen = cv.folds[0].to_dict()
-    info = detect()
-    dev = resolve_device(device, info.local_rank)
-    model = AffectVLM.from_pretrained(seen["model_dir"]).to(dev)
-    test = select_records(records, foldset, fold, "test")
-    dataset = MultiviewDataset(
-        test, cache, lambda r: sample_id_for(r.path), classes, model.vision_tower.image_size
+    seen = cv.folds[0]
+    dev = resolve_device(device)
+    model = AffectVLM.from_pretrained(seen.model_dir).to(dev)
+    everything = replace(config, classes=classes)
+    data = load_fold_data(everything, records, foldset, fold, cache)
+    test = evaluate_part(model, everything, data, "test", dev)
+    result = replace(
+        seen,
+        test_metrics=test.metrics.to_dict(),
+        class_names=classes,
+        predictions=test.rows(),
+        extras={
+            "seen_test_metrics": seen.test_metrics,
+            "zero_shot": heldout_summary(test.metrics, holdout),
+        },
     )
-    loader, _ = build_loader(config, dataset, info, training=False)
-    model.eval()
-    with torch.no_grad():
-        embeds = model.class_text_embeddings(None, classes)
-    _, y, p = predict(model, loader, embeds, device=dev, precision=config.precision, info=info)
-    metrics = classification_metrics(y, p, classes)
-    result = {
-        **seen,
-        "test_metrics": metrics.to_dict(),
-        "class_names": classes,
-        "seen_test_metrics": seen["test_metrics"],
-        "zero_shot": heldout_summary(metrics, holdout),
-    }
-    atomic_write_json(fold_dir(run_dir, fold) / "fold_result.json", result)
+    save_fold_result(fold_dir(run_dir, fold), result)
     return result
