@@ -35,8 +35,10 @@ def _single_thread():
 
 @pytest.fixture(scope="session")
 def tiny_data(tmp_path_factory):
-    """Four synthetic BU-3DFE-style subjects in two subject-independent folds."""
+    """Four synthetic BU-3DFE-style subjects (face family base; the same subject plan of family
+    rbf as an extra test set) in two subject-independent folds."""
     spec = SyntheticSpec(
+        test_families=["rbf"],
         subjects=4,
         resolution=32,
         protocol="bu3dfe",

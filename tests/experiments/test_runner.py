@@ -149,3 +149,29 @@ def test_a_finished_run_made_with_other_settings_is_not_reused(tiny_data, tmp_pa
     with pytest.raises(ExperimentError, match=r"data\.batch_size") as info:
         run_study(load_study(changed), tiny_data, tmp_path / "out", device="cpu", progress=False)
     assert "fold_00" in str(info.value)
+
+
+def test_report_checks_cv_scores_the_other_family_and_names_no_machine_path(
+    two_variant_run, tiny_data
+):
+    _, out, _ = two_variant_run
+    text = (out / "report" / "report.md").read_text()
+    cv = json.loads((out / "cv" / "results.json").read_text())
+    ref = json.loads((out / "runs" / "full" / "seed_0" / "results.json").read_text())
+    cv_acc = [f["test_metrics"]["accuracy"] for f in cv["folds"]]
+    ref_acc = [f["test_metrics"]["accuracy"] for f in ref["folds"]]
+    assert cv_acc == ref_acc  # the same recipe, data and seed on CPU: the same runs
+    mean, sd = mean_std(cv_acc)
+    assert f"{100 * mean:.1f} ± {100 * sd:.1f} %; the reference variant" in text
+    assert "— agree (within the spread over folds)" in text
+    rows = list(csv.DictReader((out / "report" / "runs.csv").open()))
+    for r in rows:
+        fold = json.loads((out / r["result_file"]).read_text())
+        assert float(r["test_accuracy@rbf"]) == fold["extra_test_metrics"]["rbf"]["accuracy"]
+    rbf = mean_std([float(r["test_accuracy@rbf"]) for r in rows if r["variant"] == "itc-only"])
+    line = next(x for x in text.splitlines() if " | vlm | " in x and "itc-only" in x)
+    assert f"{100 * rbf[0]:.1f} ± {100 * rbf[1]:.1f}" in line
+    assert "test accuracy on rbf %" in text
+    assert "face family base; also tested on family rbf; 4 subjects a dataset, seed 0" in text
+    assert "affectvlm commit `" in text
+    assert str(out) not in text and str(tiny_data.folds.parent) not in text
