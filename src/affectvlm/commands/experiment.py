@@ -32,6 +32,8 @@ def _command(args: argparse.Namespace) -> str:
         parts += ["--device", args.device]
     if not args.cv_check:
         parts.append("--no-cv-check")
+    if args.cv_dir:
+        parts += ["--cv-dir", str(args.cv_dir)]
     return shlex.join(parts)
 
 
@@ -73,6 +75,7 @@ def _experiment(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         render_workers=args.workers,
         cv_check=args.cv_check,
+        cv_dir=args.cv_dir,
     )
     print(
         f"{len(outcome.units)} run(s): {len(outcome.trained)} trained now, "
@@ -112,5 +115,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         dest="cv_check",
         action="store_false",
         help="skip cross-validating the recipe itself beside the reference variant",
+    )
+    p.add_argument(
+        "--cv-dir",
+        type=Path,
+        default=None,
+        help="where the recipe's cv run goes (default OUT/cv); studies of the same data and "
+        "reference recipe can share one",
     )
     p.set_defaults(func=_experiment)

@@ -10,6 +10,7 @@ its checkpoint. When all units are done each ``runs/<v>/seed_<s>/`` gets the tra
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -151,12 +152,15 @@ def run_study(
     progress: bool = True,
     render_workers: int = 1,
     cv_check: bool = True,
+    cv_dir: str | Path | None = None,
 ) -> StudyOutcome:
     """Run (or finish) every unit of ``study`` on ``data`` under ``out``, then report.
 
     With ``cv_check`` the study's recipe is also cross-validated by ``run_folds`` (what
     ``affectvlm cv`` runs) into ``<out>/cv`` on the same folds, and the report sets that
-    beside its reference variant (:class:`~affectvlm.experiments.report_text.CVCheck`)."""
+    beside its reference variant (:class:`~affectvlm.experiments.report_text.CVCheck`);
+    ``cv_dir`` puts that run elsewhere, e.g. one run shared by studies of the same data and
+    reference recipe (its finished folds are reused after a config check)."""
     out = Path(out)
     started = time.perf_counter()
     foldset = load_folds(data.folds)
@@ -209,7 +213,10 @@ def run_study(
     _write_run_reports(study, out, seeds, fold_list, classes, foldset, data, command)
     check = None
     if cv_check:
-        check = _cv_check(study, data, out, seeds, fold_list, records, device, caches, outcome)
+        where = Path(cv_dir) if cv_dir is not None else out / "cv"
+        check = _cv_check(
+            study, data, out, where, seeds, fold_list, records, device, caches, outcome
+        )
     outcome.seconds = time.perf_counter() - started
     outcome.report = write_study_report(
         study,
@@ -227,7 +234,9 @@ def run_study(
     return outcome
 
 
-def _cv_check(study, data, out, seeds, folds, records, device, caches, outcome) -> CVCheck | None:
+def _cv_check(
+    study, data, out, where, seeds, folds, records, device, caches, outcome
+) -> CVCheck | None:
     """Cross-validate the reference variant's recipe (seed ``seeds[0]``) as ``affectvlm cv``
     does and pair it with the reference runs over the folds both finished; None when the
     reference is not a trainer variant or nothing pairs (a failure is recorded)."""
@@ -244,7 +253,7 @@ def _cv_check(study, data, out, seeds, folds, records, device, caches, outcome) 
             config,
             records,
             data.folds,
-            out / "cv",
+            where,
             device,
             fold_indices=folds,
             resume=True,
@@ -261,7 +270,10 @@ def _cv_check(study, data, out, seeds, folds, records, device, caches, outcome) 
         return None
     cv_acc = [c.test_metrics["accuracy"] for c, _ in pairs]
     ref_acc = [r.test_metrics["accuracy"] for _, r in pairs]
-    return CVCheck(*mean_std(cv_acc), *mean_std(ref_acc), len(pairs), f"`cv/`, seed {seeds[0]}")
+    shown = Path(os.path.relpath(where, out)).as_posix()
+    return CVCheck(
+        *mean_std(cv_acc), *mean_std(ref_acc), len(pairs), f"`{shown}/`, seed {seeds[0]}"
+    )
 
 
 def _read_json(path: Path) -> dict[str, Any]:
