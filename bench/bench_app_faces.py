@@ -7,7 +7,8 @@ model) × sex F/M × each class of the model, at one intensity; each one is pred
 screen, identity 0 · F · happiness, is reported on its own.
 
 Run: ``HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 .venv/bin/python bench/bench_app_faces.py
---model demo_out/run/fold_00/model [--identities 10] [--intensity 4] [--out FILE.md]``.
+[--model demo_out/final/model] [--identities 10] [--intensity 4] [--out FILE.md]``; without
+``--model`` the model the app would load (``app.settings.find_demo_model``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 
 import torch
 
+from affectvlm.app.settings import find_demo_model
 from affectvlm.app.synthetic import synthetic_input
 from affectvlm.eval.metrics import ClassificationMetrics, classification_metrics
 from affectvlm.fileio import atomic_write_text
@@ -115,14 +117,19 @@ def markdown(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", required=True, help="a trained model folder or run folder")
+    parser.add_argument(
+        "--model", help="a trained model folder or run folder (default: the one the app loads)"
+    )
     parser.add_argument("--identities", type=int, default=10, help="identities 0..N-1")
     parser.add_argument("--intensity", type=float, default=4.0)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--out", help="also write the markdown here")
     args = parser.parse_args(argv)
     command = "bench/bench_app_faces.py " + shlex.join(sys.argv[1:] if argv is None else list(argv))
-    predictor = Predictor.from_checkpoint(args.model, device=args.device)
+    model = args.model or find_demo_model()
+    if model is None:
+        parser.error("no --model given and no demo model found (run `affectvlm demo` first)")
+    predictor = Predictor.from_checkpoint(model, device=args.device)
     start = time.perf_counter()
     with torch.no_grad():
         results = read_app_faces(predictor, args.identities, args.intensity)

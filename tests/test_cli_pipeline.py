@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from affectvlm.app.settings import find_demo_model
 from affectvlm.cli import main
 
 TINY = ["--set", "render.image_size=32"]
@@ -88,11 +89,21 @@ def test_render_rejects_a_malformed_view_list(tiny_set, capsys):
 
 
 @pytest.mark.slow
-def test_demo_runs_the_whole_chain_and_writes_the_report(tmp_path, monkeypatch):
+def test_demo_runs_the_whole_chain_and_fits_the_app_model_on_every_subject(
+    tmp_path, monkeypatch, capsys
+):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     argv = ["demo", "--out", str(tmp_path), "--subjects", "4", "--folds", "2"]
     argv += ["--resolution", "16", "--workers", "1", "--quiet", *TINY, "--set", "epochs=1"]
     assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert [line[3:6] for line in printed.splitlines() if line.startswith("== ")] == [
+        f"{i}/6" for i in range(1, 7)
+    ]
+    assert find_demo_model((str(tmp_path),)) == tmp_path / "final" / "model"
+    assert f"app model (what `affectvlm app` loads): {tmp_path / 'final' / 'model'}" in printed
+    final = json.loads((tmp_path / "final" / "fold_result.json").read_text())
+    assert final["test_metrics"] == {}
     results = json.loads((tmp_path / "run" / "results.json").read_text())
     assert {"accuracy_mean", "accuracy_std", "macro_f1_mean", "macro_f1_std"} <= set(
         results["summary"]

@@ -2,7 +2,7 @@ import os
 import time
 
 from affectvlm.app import page_path
-from affectvlm.app.settings import AppSettings, find_demo_model
+from affectvlm.app.settings import FINAL_RUN, AppSettings, find_demo_model
 from affectvlm.commands.serve import app_command, app_env
 
 
@@ -26,6 +26,23 @@ def test_demo_model_is_found_newest_first_under_the_demo_folders(tmp_path):
         stamp = time.time() - 100 + i * 50
         os.utime(folder / "affectvlm.json", (stamp, stamp))
     assert find_demo_model((str(tmp_path / "demo_out"),)) == new
+
+
+def test_demo_final_model_is_preferred_to_newer_fold_models(tmp_path):
+    demo = tmp_path / "demo_out"
+    final, fold = demo / FINAL_RUN / "model", demo / "run" / "fold_00" / "model"
+    for i, folder in enumerate((final, fold)):
+        folder.mkdir(parents=True)
+        (folder / "affectvlm.json").write_text("{}")
+        stamp = time.time() - 100 + i * 50  # the fold model is the newer one
+        os.utime(folder / "affectvlm.json", (stamp, stamp))
+    assert find_demo_model((str(demo),)) == fold  # the final fit has not finished yet
+    (demo / FINAL_RUN / "fold_result.json").write_text("{}")
+    other = tmp_path / "other"
+    (other / "fold_00" / "model").mkdir(parents=True)
+    (other / "fold_00" / "model" / "affectvlm.json").write_text("{}")
+    assert find_demo_model((str(demo),)) == final
+    assert find_demo_model((str(other), str(demo))) == final
 
 
 def test_app_command_runs_streamlit_on_the_page_with_settings_in_the_environment(tmp_path):

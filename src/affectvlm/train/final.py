@@ -10,7 +10,6 @@ subjects (for choosing the best epoch) are drawn from all subjects with the prot
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,8 @@ from affectvlm.config import to_dict
 from affectvlm.data.folds import Fold, FoldSet, draw_validation, load_folds, stream_rng
 from affectvlm.train import checkpoint as ckpt
 from affectvlm.train.config import TrainConfig
-from affectvlm.train.engine import FoldResult, train_fold
+from affectvlm.train.engine import train_fold
+from affectvlm.train.result import FoldResult, load_fold_result
 from affectvlm.train.run import RunPaths
 
 STREAM_FINAL_VAL = 4
@@ -64,14 +64,16 @@ def fit_final(
     """
     foldset = final_foldset(load_folds(folds) if isinstance(folds, (str, Path)) else folds)
     paths = RunPaths(Path(out_dir))
-    if resume and paths.result.exists():
-        return _finished(paths, config, foldset)
+    done = load_fold_result(paths.root) if resume else None
+    if done is not None:
+        _check_made_by(paths, config, foldset)
+        return done
     return train_fold(config, manifest, foldset, 0, paths.root, device, resume=resume, cache=cache)
 
 
-def _finished(paths: RunPaths, config: TrainConfig, foldset: FoldSet) -> FoldResult:
+def _check_made_by(paths: RunPaths, config: TrainConfig, foldset: FoldSet) -> None:
+    """A finished fit is reused only if its checkpoint has this config and these subjects."""
     saved = ckpt.load_checkpoint(paths.checkpoint, required=ckpt.TRAINING_STATE_KEYS)
     ckpt.check_config(paths.checkpoint, saved["config"], to_dict(config))
     if saved["folds_hash"] != foldset.content_hash:
         raise ckpt.CheckpointError(paths.checkpoint, "made from other subjects or another protocol")
-    return FoldResult.from_dict(json.loads(paths.result.read_text(encoding="utf-8")))
