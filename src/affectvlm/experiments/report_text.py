@@ -236,7 +236,8 @@ def _configs(study: Study, seeds: Sequence[int], classes: list[str]) -> list[str
     for v in expand_variants(study.variants):
         config = variant_config(study, v, seeds[0], classes)
         fp = PromptBank.from_config(config.text).fingerprint()
-        extra = " ".join(v.overrides) or "–"
+        implied = ['model.head="linear"'] if v.kind == "ce-head" else []
+        extra = " ".join([*implied, *v.overrides]) or "–"
         if v.holdout:
             extra += f" (held out: {v.holdout})"
         lines.append(f"| {v.title} | {v.kind} | `{extra}` | `{fp}` |")
