@@ -304,7 +304,9 @@ def format_report(
         "- significance: paired t-test of test accuracy over folds (seed-averaged per fold; "
         f"over runs when the protocol has one fold), "
         f"α = {ALPHA}; the exact sign-flip permutation p is shown beside it "
-        f"(with n folds its smallest possible value is 2/2ⁿ)",
+        f"(with n folds its smallest possible value is 2/2ⁿ); p-values are not corrected for "
+        f"the {max(len(summary) - 1, 0) * (1 + len(extras))} comparisons of this report (at α "
+        "= 0.05 about one in twenty comes out significant by chance)",
         "",
     ]
     lines += _cv_lines(cv_check)
