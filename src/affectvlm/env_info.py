@@ -48,8 +48,8 @@ def describe() -> str:
 
 
 def source_commit() -> str:
-    """The git commit of the installed source (``abc1234``, ``+dirty`` with uncommitted
-    changes), or "" when the package does not run from a git checkout."""
+    """The git commit of the installed source (``abc1234``, ``+dirty`` when the package's own
+    files have uncommitted changes), or "" when it does not run from a git checkout."""
     import subprocess
     from pathlib import Path
 
@@ -63,7 +63,7 @@ def source_commit() -> str:
             check=True,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
+            ["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no", "--", "."],
             capture_output=True,
             text=True,
             timeout=10,
