@@ -274,8 +274,7 @@ def format_report(
     """The whole ``report.md``. Files are named, never given as machine paths."""
     ref = next((s for s in summary if s["variant"] == study.reference_name), None)
     ref_label = ref["label"] if ref else study.reference_name
-    extras = sorted({k.split("@", 1)[1] for s in summary for k in s if k.startswith("vs_ref@")})
-    extras = extras or sorted(
+    extras = sorted(
         {k.split("@", 1)[1] for s in summary for k in s if k.startswith("test_accuracy@")}
     )
     wall = sum(r["wall_s"] or 0.0 for r in rows)

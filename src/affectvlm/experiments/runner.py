@@ -99,9 +99,9 @@ def _execute(
     out: Path,
     device: str,
     study: Study,
+    extra: dict[str, list[Any]],
 ) -> None:
     run_dir = unit.run_dir(out)
-    extra = data.extra_records()
     if variant.kind in ("vlm", "ce-head"):  # one trainer; ce-head sets model.head="linear"
         run_folds(
             config,
@@ -173,6 +173,7 @@ def run_study(
     variants = {v.name: v for v in expand_variants(study.variants)}
     classes = list(foldset.protocol.classes)
     records = data.records()
+    extra = data.extra_records()  # other families' records, read once
     outcome = StudyOutcome(units)
     caches: dict[str, Any] = {}
     timing = _read_json(out / "timing.json")
@@ -198,7 +199,19 @@ def run_study(
         t0 = time.perf_counter()
         name = unit_name(unit)
         try:
-            _execute(unit, variant, config, records, data, foldset, caches[key], out, device, study)
+            _execute(
+                unit,
+                variant,
+                config,
+                records,
+                data,
+                foldset,
+                caches[key],
+                out,
+                device,
+                study,
+                extra,
+            )
         except Exception as exc:  # a batch job records the failure, goes on, and reports it
             outcome.failed[name] = f"{type(exc).__name__}: {exc}"
             bar.write(f"run {name} failed: {outcome.failed[name]}")
@@ -215,7 +228,7 @@ def run_study(
     if cv_check:
         where = Path(cv_dir) if cv_dir is not None else out / "cv"
         check = _cv_check(
-            study, data, out, where, seeds, fold_list, records, device, caches, outcome
+            study, data, out, where, seeds, fold_list, records, extra, device, caches, outcome
         )
     outcome.seconds = time.perf_counter() - started
     outcome.report = write_study_report(
@@ -235,7 +248,7 @@ def run_study(
 
 
 def _cv_check(
-    study, data, out, where, seeds, folds, records, device, caches, outcome
+    study, data, out, where, seeds, folds, records, extra, device, caches, outcome
 ) -> CVCheck | None:
     """Cross-validate the reference variant's recipe (seed ``seeds[0]``) as ``affectvlm cv``
     does and pair it with the reference runs over the folds both finished; None when the
@@ -258,7 +271,7 @@ def _cv_check(
             fold_indices=folds,
             resume=True,
             cache=caches[key],
-            extra_tests=data.extra_records(),
+            extra_tests=extra,
         )
     except Exception as exc:  # reported like a failed unit
         outcome.failed["cv"] = f"{type(exc).__name__}: {exc}"
