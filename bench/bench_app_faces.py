@@ -7,7 +7,7 @@ model) × sex F/M × each class of the model, at one intensity; each one is pred
 screen, identity 0 · F · happiness, is reported on its own.
 
 Run: ``HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 .venv/bin/python bench/bench_app_faces.py
-[--model demo_out/final/model] [--identities 10] [--intensity 4] [--out FILE.md]``; without
+[--model demo_out/final/model] [--identities 40] [--intensity 4] [--out FILE.md]``; without
 ``--model`` the model the app would load (``app.settings.find_demo_model``).
 """
 
@@ -120,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--model", help="a trained model folder or run folder (default: the one the app loads)"
     )
-    parser.add_argument("--identities", type=int, default=10, help="identities 0..N-1")
+    parser.add_argument("--identities", type=int, default=40, help="identities 0..N-1")
     parser.add_argument("--intensity", type=float, default=4.0)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--out", help="also write the markdown here")

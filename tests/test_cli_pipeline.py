@@ -93,10 +93,12 @@ def test_demo_runs_the_whole_chain_and_fits_the_app_model_on_every_subject(
     tmp_path, monkeypatch, capsys
 ):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    argv = ["demo", "--out", str(tmp_path), "--subjects", "4", "--folds", "2"]
+    argv = ["demo", "--out", str(tmp_path), "--subjects", "4", "--folds", "2", "--jobs", "2"]
     argv += ["--resolution", "16", "--workers", "1", "--quiet", *TINY, "--set", "epochs=1"]
     assert main(argv) == 0
     printed = capsys.readouterr().out
+    assert "2 fold models and the app's model on all 4 subjects, 2 processes" in printed
+    assert "fold 1: epoch 1 of 1 kept, test accuracy" in printed
     assert [line[3:6] for line in printed.splitlines() if line.startswith("== ")] == [
         f"{i}/6" for i in range(1, 7)
     ]
@@ -112,3 +114,12 @@ def test_demo_runs_the_whole_chain_and_fits_the_app_model_on_every_subject(
     assert (tmp_path / "run" / "confusion.png").is_file()
     # a second run reuses every finished stage
     assert main(argv) == 0
+    # the same demo in one process trains the very same models
+    alone = tmp_path.parent / f"{tmp_path.name}-one-process"
+    assert main([*argv[:2], str(alone), *argv[3:8], "1", *argv[9:]]) == 0
+    assert "app's model on all 4 subjects, 1 process\n" in capsys.readouterr().out
+    for run in ("run/fold_00", "run/fold_01", "final"):
+        weights = [
+            (d / run / "model" / "model.safetensors").read_bytes() for d in (tmp_path, alone)
+        ]
+        assert weights[0] == weights[1], run

@@ -199,3 +199,17 @@ def test_extra_test_sets_are_scored_with_the_selected_model(data, tmp_path):
     assert result.extra_test_metrics["again"] == result.test_metrics
     saved = json.loads((tmp_path / "fold_result.json").read_text())
     assert saved["extra_test_metrics"]["again"]["accuracy"] == result.test_metrics["accuracy"]
+
+
+def test_keep_last_keeps_the_end_of_the_schedule_whatever_validation_says(data, tmp_path):
+    records, folds = data
+    config = tiny_config(epochs=3, keep="last")
+    result = train_fold(config, records, folds, 0, tmp_path, "cpu", cache=PatternCache(records))
+    assert result.best_epoch == result.epochs_run == 3
+    assert "accuracy" in result.val_metrics  # validation is still scored
+    state = torch.load(tmp_path / "checkpoint.pt", weights_only=False)["step"]
+    kept = _weights(tmp_path)
+    for name, tensor in kept.items():
+        torch.testing.assert_close(tensor, state[f"model.{name}"], rtol=0, atol=0)
+    with pytest.raises(ValueError, match="early stopping"):
+        tiny_config(keep="last", patience=3)

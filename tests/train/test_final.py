@@ -61,3 +61,9 @@ def test_final_fit_writes_a_reloadable_model_without_test_metrics_and_resumes(da
     fewer = make_foldset(records[: 8 * 3 * 2])
     with pytest.raises(CheckpointError, match="other subjects"):
         fit_final(config, records, fewer, tmp_path, "cpu", resume=True, cache=cache)
+
+
+def test_a_recipe_that_keeps_the_last_epoch_fits_the_final_model_on_every_subject(data, tmp_path):
+    _, folds = data
+    (fold,) = final_foldset(folds, validation=False).folds
+    assert fold.val == [] and fold.test == [] and sorted(fold.train) == sorted(folds.subjects)

@@ -47,10 +47,13 @@ class DataConfig:
 class TrainConfig:
     """Everything that decides a run's result (stored in every checkpoint, checked on resume).
 
-    Towers are frozen with ``model.freeze_vision``/``model.freeze_text``. ``patience`` stops
-    training after that many epochs without a better validation
-    ``select_metric`` (0 = never stop early). ``precision`` applies on CUDA only; CPU runs
-    in fp32. ``classes`` empty means the fold file's classes.
+    Towers are frozen with ``model.freeze_vision``/``model.freeze_text``. ``keep`` says which
+    weights a run keeps: ``"best"``, those of the epoch with the best validation
+    ``select_metric``, or ``"last"``, those at the end of the schedule (validation is still
+    scored and plotted every epoch). ``patience`` stops training after that many epochs without
+    a better validation ``select_metric`` (0 = never stop early; ``keep = "best"`` only).
+    ``precision`` applies on CUDA only; CPU runs in fp32. ``classes`` empty means the fold
+    file's classes.
     """
 
     model: ModelConfig = field(default_factory=ModelConfig)
@@ -62,6 +65,7 @@ class TrainConfig:
     epochs: int = 20
     patience: int = 5
     select_metric: Literal["accuracy", "macro_f1"] = "accuracy"
+    keep: Literal["best", "last"] = "best"
     seed: int = 0
     precision: Literal["fp32", "bf16", "fp16"] = "bf16"
     classes: list[str] = field(default_factory=list)
@@ -70,6 +74,10 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.patience < 0:
             raise ValueError("epochs must be >= 1 and patience >= 0")
+        if self.keep not in ("best", "last"):
+            raise ValueError(f'keep must be "best" or "last", got {self.keep!r}')
+        if self.keep == "last" and self.patience:
+            raise ValueError('early stopping (patience > 0) needs keep = "best"')
 
 
 def load_train_config(

@@ -39,7 +39,10 @@ def fold_dir(out_dir: str | Path, fold: int) -> Path:
     return Path(out_dir) / f"fold_{fold:02d}"
 
 
-def _finished(paths: RunPaths, config: TrainConfig) -> FoldResult | None:
+def finished_fold(fold_dir: str | Path, config: TrainConfig) -> FoldResult | None:
+    """The result of a finished fold run in ``fold_dir`` made with ``config``; None if it has
+    not finished; :class:`CheckpointError` if it was made with another config."""
+    paths = RunPaths(Path(fold_dir))
     result = load_fold_result(paths.root)
     if result is None:
         return None
@@ -75,15 +78,15 @@ def run_folds(
     indices = list(range(len(foldset.folds))) if fold_indices is None else list(fold_indices)
     results = []
     for k in indices:
-        paths = RunPaths(fold_dir(out_dir, k))
-        done = _finished(paths, config)
+        root = fold_dir(out_dir, k)
+        done = finished_fold(root, config)
         if done is None:
             done = train_fold(
                 config,
                 manifest,
                 foldset,
                 k,
-                paths.root,
+                root,
                 device,
                 resume=resume,
                 cache=cache,

@@ -1,8 +1,9 @@
 """Train and test one fold: ``train_fold(config, manifest, folds, fold, out_dir, device)``.
 
-The model is selected on the fold's VALIDATION subjects only (best epoch, early stopping);
-the test subjects' data is not even opened until training has finished, and the test set
-is then evaluated once with the selected weights (reloaded from ``<out_dir>/model``).
+The model is selected on the fold's VALIDATION subjects only (best epoch, early stopping), or
+is the one at the end of the schedule (``keep = "last"``); the test subjects' data is not
+even opened until training has finished, and the test set is then evaluated once with the
+kept weights (reloaded from ``<out_dir>/model``).
 """
 
 from __future__ import annotations
@@ -215,7 +216,8 @@ def _train_fold(config, source, paths, device, info, resume, callback, logger):
         else:
             score = float(epoch)  # no validation subjects: keep the last epoch
         state["history"].append(log)
-        if score > state["best_metric"]:
+        kept = epoch == config.epochs if config.keep == "last" else score > state["best_metric"]
+        if kept:
             state["best_metric"], state["best_epoch"] = score, epoch
             if info.is_main:
                 save_best_model(model, config, data.class_names, paths.model)

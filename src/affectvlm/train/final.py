@@ -2,9 +2,10 @@
 subject of a fold file's protocol instead of one fold's training side.
 
 Cross-validation estimates how well the recipe generalises; the model an application loads
-should then see all the subjects there are. The final fit is one fold whose validation
-subjects (for choosing the best epoch) are drawn from all subjects with the protocol's
-``val_fraction`` and whose test part is empty, trained by the same engine as every fold.
+should then see all the subjects there are. The final fit is one fold whose test part is
+empty, trained by the same engine as every fold. A recipe that keeps the best validation
+epoch (``keep = "best"``) draws its validation subjects from all subjects with the protocol's
+``val_fraction``; one that keeps the last epoch trains on every subject.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ STREAM_FINAL_VAL = 4
 """Random stream of the final fit's validation draw (the protocol's streams are 1-3)."""
 
 
-def final_foldset(foldset: FoldSet) -> FoldSet:
+def final_foldset(foldset: FoldSet, validation: bool = True) -> FoldSet:
     """One fold over every training-side subject of ``foldset``: validation subjects drawn
-    with the protocol's ``val_fraction``, the rest trained on, nothing tested.
+    with the protocol's ``val_fraction`` (none without ``validation``), the rest trained on,
+    nothing tested.
 
     A cross-dataset protocol's test datasets stay out: their subjects are never trained on.
     """
@@ -37,7 +39,8 @@ def final_foldset(foldset: FoldSet) -> FoldSet:
         pool = sorted({s for f in foldset.folds for s in f.train + f.val})
     else:
         pool = list(foldset.subjects)
-    val = draw_validation(pool, protocol.val_fraction, stream_rng(protocol.seed, STREAM_FINAL_VAL))
+    rng = stream_rng(protocol.seed, STREAM_FINAL_VAL)
+    val = draw_validation(pool, protocol.val_fraction, rng) if validation else []
     train = sorted(set(pool) - set(val))
     note = f"final fit: {len(train)} training + {len(val)} validation subjects, no test part"
     return dataclasses.replace(
@@ -62,7 +65,9 @@ def fit_final(
     checking that it was made with this config and these subjects; an unfinished one
     continues from its checkpoint.
     """
-    foldset = final_foldset(load_folds(folds) if isinstance(folds, (str, Path)) else folds)
+    foldset = final_foldset(
+        load_folds(folds) if isinstance(folds, (str, Path)) else folds, config.keep == "best"
+    )
     paths = RunPaths(Path(out_dir))
     done = load_fold_result(paths.root) if resume else None
     if done is not None:
