@@ -1,6 +1,6 @@
 """Screenshot the Streamlit app for the README, served on 127.0.0.1 with a trained model.
 
-    .venv/bin/python docs/screenshot_app.py demo_out/run/fold_00 docs/images/app.png
+    .venv/bin/python docs/screenshot_app.py demo_out/final/model docs/images/app.png
 
 Starts ``affectvlm app --headless`` on a free local port, drives Debian's Chromium with
 Playwright (no browser download), waits until the prediction and the prompt ranking are drawn,
@@ -39,10 +39,11 @@ def main(checkpoint: str, out: str) -> None:
                 time.sleep(0.3)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1300})
+            page = browser.new_page(viewport={"width": 1400, "height": 1750})
             page.goto(url)
             page.get_by_text("Prediction:").wait_for(timeout=120_000)
             page.locator("table").get_by_text("a person smiling nervously").wait_for(timeout=60_000)
+            page.wait_for_timeout(3000)  # let the last elements settle
             page.screenshot(path=out, full_page=True)
             browser.close()
     finally:

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from tiny_checkpoint import small_face
 
 from affectvlm.app import page_path
+from affectvlm.app.display import shown_path
 from affectvlm.infer import Predictor
 from affectvlm.infer.predictor import DISPLAY_SIZE
 
@@ -96,3 +97,10 @@ def test_display_is_never_smaller_than_the_model_render(tiny_run):
     predictor = Predictor.from_checkpoint(tiny_run, device="cpu", display_size=16)
     rendered = predictor.render(small_face())
     assert rendered.display_views[0].channels["texture"].shape[1:3] == (MODEL_SIZE, MODEL_SIZE)
+
+
+def test_model_path_is_shown_relative_to_the_working_folder(tmp_path):
+    inside = tmp_path / "demo_out" / "final" / "model"
+    assert shown_path(inside, cwd=tmp_path) == "demo_out/final/model"
+    elsewhere = tmp_path.parent / "models" / "x"
+    assert shown_path(elsewhere, cwd=tmp_path) == str(elsewhere)

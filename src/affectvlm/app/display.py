@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -14,6 +16,16 @@ VIEW_CHANNELS = ("texture", "shading", "depth")
 def result_line(prediction: Prediction) -> str:
     """The headline the page (and the browser test) looks for."""
     return f"Prediction: {prediction.label} ({prediction.confidence:.1%})"
+
+
+def shown_path(path: str | Path, cwd: Path | None = None) -> str:
+    """``path`` relative to the working folder when it lies inside it (the page need not show
+    the server's folder layout), else as it is."""
+    here = (cwd or Path.cwd()).resolve()
+    try:
+        return Path(path).resolve().relative_to(here).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def shown_views(prediction: Prediction) -> list[RenderedViews]:

@@ -224,7 +224,7 @@ def main() -> None:
     except (InferenceError, ModelLoadError, ValueError) as exc:
         st.error(f"Cannot load the model — {exc}")
         return
-    st.sidebar.caption(f"Model: `{predictor.source}`")
+    st.sidebar.caption(f"Model: `{display.shown_path(predictor.source)}`")
     source = st.sidebar.radio("Input", SOURCES, key="source")
     if source == SOURCES[0]:
         prediction = synthetic_source(predictor)

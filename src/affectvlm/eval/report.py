@@ -157,7 +157,7 @@ def format_markdown(results: Mapping[str, Any]) -> str:
         f"macro-F1: **{100 * s['macro_f1_mean']:.2f} ± {100 * s['macro_f1_std']:.2f} %** "
         f"over {s['folds']} fold(s) (mean ± population std)",
         "",
-        "| fold | best epoch | val acc | test acc | test macro-F1 | test samples |",
+        "| fold | kept epoch | val acc | test acc | test macro-F1 | test samples |",
         "|---:|---:|---:|---:|---:|---:|",
     ]
     for f in results["folds"]:

@@ -368,7 +368,7 @@ def _test_selected(config, source, data, paths, device, info, state, show, logge
                 m.confusion, data.class_names, paths.confusion, f"fold {source.fold} (test)"
             )
             logger.info(
-                "fold %d: best epoch %d, test accuracy %.4f, macro-F1 %.4f (%d samples, %.1fs)",
+                "fold %d: kept epoch %d, test accuracy %.4f, macro-F1 %.4f (%d samples, %.1fs)",
                 source.fold,
                 result.best_epoch,
                 m.accuracy,
@@ -377,7 +377,7 @@ def _test_selected(config, source, data, paths, device, info, state, show, logge
                 time.perf_counter() - started,
             )
         else:
-            logger.info("fold %d: best epoch %d (no test subjects)", source.fold, result.best_epoch)
+            logger.info("fold %d: kept epoch %d (no test subjects)", source.fold, result.best_epoch)
         for name, metrics in result.extra_test_metrics.items():
             logger.info("fold %d: %s test accuracy %.4f", source.fold, name, metrics["accuracy"])
         save_fold_result(paths.root, result)
