@@ -47,7 +47,9 @@ def add_threads_arg(parser: argparse.ArgumentParser, default: int = 0) -> None:
 
 
 def apply_threads(threads: int) -> None:
-    """Set torch's intra-op CPU threads (a runtime choice: results do not depend on it)."""
+    """Set torch's intra-op CPU threads: a runtime choice, but CPU results agree across
+    thread counts to float rounding only, not bit for bit (a resumed run warns when its
+    count differs from the one it started with)."""
     if threads > 0:
         import torch
 

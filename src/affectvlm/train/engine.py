@@ -183,6 +183,7 @@ def _train_fold(config, source, paths, device, info, resume, callback, logger):
         state = {k: saved[k] for k in state}
         if info.is_main:
             logger.info("resumed from %s after epoch %d", paths.checkpoint, state["epoch"])
+            _warn_if_threads_differ(saved.get("torch_threads"), device, logger)
 
     select = f"val_{config.select_metric}"
     epoch = state["epoch"]
@@ -250,8 +251,23 @@ def _save_state(paths, state, step, optimizer, scheduler, scaler, config_dict, f
             "config": config_dict,
             "fold": fold,
             "folds_hash": data.folds_hash,
+            "torch_threads": torch.get_num_threads(),
         },
     )
+
+
+def _warn_if_threads_differ(saved: int | None, device: torch.device, logger: Any) -> None:
+    """CPU kernels reduce in an order that depends on the thread count: a run resumed with
+    other threads agrees with an uninterrupted one to rounding, not bit for bit."""
+    now = torch.get_num_threads()
+    if device.type == "cpu" and saved is not None and saved != now:
+        logger.warning(
+            "the run trained with %d torch threads and resumes with %d: its results will "
+            "differ from an uninterrupted run's in the last digits (use --threads %d to match)",
+            saved,
+            now,
+            saved,
+        )
 
 
 def _format_log(log: dict[str, Any]) -> str:
