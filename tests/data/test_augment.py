@@ -83,3 +83,35 @@ def test_geometry_views_are_not_colour_jittered():
 def test_disabled_augmentation_is_identity():
     x = _views()
     assert torch.equal(MixedViewAugment(AugmentConfig(enabled=False), YAWS, True)(x, _gen(0)), x)
+
+
+def _shape_only(**kw) -> AugmentConfig:
+    still = dict(flip="none", max_rotation=0.0, zoom_min=1.0, zoom_max=1.0, max_shift=0.0)
+    return AugmentConfig(enabled=True, brightness=0, contrast=0, saturation=0, **still, **kw)
+
+
+def test_depth_jitter_moves_every_view_of_a_sample_alike_and_leaves_the_background():
+    x = torch.zeros(3, 3, 16, 16)
+    x[:, :, 4:12, 4:12] = torch.linspace(0.3, 0.7, 8)  # a face: depth > 0 inside, 0 outside
+    aug = MixedViewAugment(_shape_only(depth_shift=0.1), YAWS, False, depth_channels=[1])
+    out = aug(x, _gen(3))
+    delta = out[:, 1, 4:12, 4:12] - x[:, 1, 4:12, 4:12]
+    assert delta.abs().max() > 1e-3 and torch.allclose(delta, delta[0, 0, 0].expand_as(delta))
+    assert out[:, 1, :4].abs().max() < 1e-5  # background depth stays empty
+    torch.testing.assert_close(out[:, [0, 2]], x[:, [0, 2]])  # shading and normals untouched
+
+
+def test_aspect_jitter_stretches_all_views_of_a_sample_by_one_factor():
+    x = torch.zeros(3, 3, 32, 32)
+    x[:, :, 8:24, 8:24] = 1.0
+    aug = MixedViewAugment(_shape_only(max_aspect=1.5), YAWS, False)
+    stretched = 0
+    for seed in range(5):
+        out = aug(x, _gen(seed))
+        widths = (out[:, 0, 16] > 0.5).sum(-1)
+        heights = (out[:, 0, :, 16] > 0.5).sum(-1)
+        assert (widths == widths[0]).all() and (heights == heights[0]).all()
+        stretched += int(widths[0] != heights[0])
+    assert stretched >= 3  # the square becomes a rectangle, wider or taller
+    with pytest.raises(ValueError, match="max_aspect"):
+        AugmentConfig(max_aspect=0.9)

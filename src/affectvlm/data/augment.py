@@ -14,6 +14,12 @@ left slot. Two policies keep the geometry consistent:
   view trades places with its mirror view (yaw −y ↔ +y), which is what a mirrored face
   rendered with the same cameras would give. Needs a mirror-symmetric view list.
 
+Face-shape jitter (``max_aspect``, ``depth_shift``, ``depth_contrast``) is drawn once per
+sample, shared by all its views and frames: a wider or narrower face in the framed image, and
+a depth channel moved or stretched about its mean over the face. People's faces (and another
+face model's) differ in exactly these global ways; the jitter keeps a model from reading an
+expression off them.
+
 Augmentation is applied to training samples only; evaluation builds datasets without it.
 """
 
@@ -42,12 +48,20 @@ class AugmentConfig:
     brightness: float = 0.15  # texture views only: factor in [1 - b, 1 + b]
     contrast: float = 0.15
     saturation: float = 0.15
+    max_aspect: float = 1.0  # per sample: width/height stretched by a factor in [1/a, a]
+    depth_shift: float = 0.0  # per sample: depth moved by up to this (fraction of its range)
+    depth_contrast: float = 0.0  # per sample: depth stretched about its face mean by 1 ± this
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.flip_prob <= 1.0:
             raise ValueError(f"flip_prob must lie in [0, 1], got {self.flip_prob}")
         if not 0.0 < self.zoom_min <= self.zoom_max:
             raise ValueError(f"need 0 < zoom_min <= zoom_max, got {self.zoom_min}, {self.zoom_max}")
+        if self.max_aspect < 1.0 or self.depth_shift < 0.0 or not 0 <= self.depth_contrast < 1:
+            raise ValueError(
+                "need max_aspect >= 1, depth_shift >= 0 and 0 <= depth_contrast < 1, got "
+                f"{self.max_aspect}, {self.depth_shift}, {self.depth_contrast}"
+            )
 
 
 def mirror_permutation(yaws: Sequence[float], tol: float = 1e-6) -> list[int]:
@@ -69,13 +83,22 @@ class MixedViewAugment:
 
     ``views`` is ``(V, 3, H, W)`` or ``(T, V, 3, H, W)``; the output has the same shape.
     ``view_yaws`` are the render yaws in degrees, in view order; ``texture`` says whether
-    the 3 channels are colour (jittered) or geometry (shading/depth/normals, never jittered).
+    the 3 channels are colour (jittered) or geometry (shading/depth/normals, never
+    colour-jittered); ``depth_channels`` are the channels holding depth (none: no depth
+    jitter).
     """
 
-    def __init__(self, config: AugmentConfig, view_yaws: Sequence[float], texture: bool) -> None:
+    def __init__(
+        self,
+        config: AugmentConfig,
+        view_yaws: Sequence[float],
+        texture: bool,
+        depth_channels: Sequence[int] = (),
+    ) -> None:
         self.config = config
         self.yaws = [float(y) for y in view_yaws]
         self.texture = texture
+        self.depth_channels = list(depth_channels)
         self.frontal = torch.tensor([abs(y) < 1e-6 for y in self.yaws])
         self.mirror = mirror_permutation(self.yaws) if config.flip == "mirror" else None
 
@@ -88,6 +111,7 @@ class MixedViewAugment:
         if v != len(self.yaws):
             raise ValueError(f"got {v} views but the render config has {len(self.yaws)}")
         x = self._flip(x, generator)
+        x = self._depth(x, generator)
         theta = self._affine(v, generator, x.dtype)  # (V, 2, 3)
         flat = x.transpose(0, 1).reshape(v, t * 3, *x.shape[-2:])  # one warp per view
         grid = F.affine_grid(theta, list(flat.shape), align_corners=False)
@@ -127,7 +151,27 @@ class MixedViewAugment:
             [torch.stack([cos, -sin, shift[:, 0]], -1), torch.stack([sin, cos, shift[:, 1]], -1)],
             dim=1,
         )
+        if cfg.max_aspect > 1.0:  # one stretch for the whole sample: it is the face's shape
+            log_a = math.log(cfg.max_aspect)
+            aspect = torch.exp(self._uniform(1, -log_a, log_a, g))
+            theta = theta * torch.cat([1.0 / aspect, aspect]).view(1, 2, 1)
         return theta.to(dtype)
+
+    def _depth(self, x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+        """Shift and stretch the depth channel on the face (background, depth 0, stays)."""
+        cfg = self.config
+        if not self.depth_channels or (cfg.depth_shift == 0.0 and cfg.depth_contrast == 0.0):
+            return x
+        shift = self._uniform(1, -cfg.depth_shift, cfg.depth_shift, g).item()
+        gain = self._uniform(1, 1 - cfg.depth_contrast, 1 + cfg.depth_contrast, g).item()
+        x = x.clone()
+        for c in self.depth_channels:
+            depth = x[:, :, c]
+            face = depth > 0
+            mean = depth[face].mean() if face.any() else depth.new_tensor(0.0)
+            moved = ((depth - mean) * gain + mean + shift).clamp(1.0 / 255.0, 1.0)
+            x[:, :, c] = torch.where(face, moved, depth)
+        return x
 
     def _colour(self, x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
         cfg = self.config

@@ -20,6 +20,7 @@ from affectvlm.config import dumps_toml, to_dict
 from affectvlm.data.augment import MixedViewAugment
 from affectvlm.data.dataset import MultiviewDataset, collate_samples, seed_worker
 from affectvlm.fileio import atomic_write_json, atomic_write_text
+from affectvlm.render.config import MODEL_INPUT_CHANNELS
 from affectvlm.train.config import TrainConfig
 from affectvlm.train.distributed import DistInfo, EpochSampler, shard_indices
 
@@ -130,8 +131,12 @@ def make_dataset(
     augment = None
     if training and config.data.augment.enabled:
         yaws = [v.yaw for v in config.render.views]
+        channels = MODEL_INPUT_CHANNELS[config.render.model_input] * 3  # one input: 3 copies
         augment = MixedViewAugment(
-            config.data.augment, yaws, config.render.model_input == "texture"
+            config.data.augment,
+            yaws,
+            config.render.model_input == "texture",
+            [i for i, name in enumerate(channels[:3]) if name == "depth"],
         )
     return MultiviewDataset(
         data.parts[part],
