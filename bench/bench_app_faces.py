@@ -1,14 +1,14 @@
 """How a trained model reads the app's own synthetic faces: accuracy and confusion.
 
 The faces are made by the app's own code path (``affectvlm.app.synthetic.synthetic_input``,
-as its "Synthetic face" sidebar does): identities ``0..N-1`` (never chosen to flatter the
+as its "Synthetic face" sidebar does): identities ``F..F+N-1`` (never chosen to flatter the
 model) × sex F/M × each class of the model, at one intensity; each one is predicted through
 :class:`affectvlm.infer.Predictor` exactly as the app does. The first row of the app's
 screen, identity 0 · F · happiness, is reported on its own.
 
 Run: ``HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 .venv/bin/python bench/bench_app_faces.py
-[--model demo_out/final/model] [--identities 40] [--intensity 4] [--out FILE.md]``; without
-``--model`` the model the app would load (``app.settings.find_demo_model``).
+[--model demo_out/final/model] [--identities 40] [--first 0] [--intensity 4] [--out FILE.md]``;
+without ``--model`` the model the app would load (``app.settings.find_demo_model``).
 """
 
 from __future__ import annotations
@@ -43,11 +43,11 @@ class FaceResult:
 
 
 def app_faces(
-    classes: Sequence[str], identities: int, intensity: float
+    classes: Sequence[str], identities: int, intensity: float, first: int = 0
 ) -> Iterator[tuple[int, str, str, Scan]]:
-    """``(identity, sex, emotion, face)`` for identities ``0..identities-1``, as the app
+    """``(identity, sex, emotion, face)`` for identities ``first..first+identities-1``, as the app
     makes them."""
-    for identity in range(identities):
+    for identity in range(first, first + identities):
         for sex in SEXES:
             for emotion in classes:
                 face = synthetic_input(emotion, intensity, identity, sex)
@@ -55,9 +55,12 @@ def app_faces(
                 yield identity, sex, emotion, face
 
 
-def read_app_faces(predictor: Predictor, identities: int, intensity: float) -> list[FaceResult]:
+def read_app_faces(
+    predictor: Predictor, identities: int, intensity: float, first: int = 0
+) -> list[FaceResult]:
     results = []
-    for identity, sex, emotion, face in app_faces(predictor.class_names, identities, intensity):
+    faces = app_faces(predictor.class_names, identities, intensity, first)
+    for identity, sex, emotion, face in faces:
         prediction = predictor.predict(face)
         results.append(FaceResult(identity, sex, emotion, prediction.label, prediction.confidence))
     return results
@@ -120,7 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--model", help="a trained model folder or run folder (default: the one the app loads)"
     )
-    parser.add_argument("--identities", type=int, default=40, help="identities 0..N-1")
+    parser.add_argument("--identities", type=int, default=40, help="how many identities")
+    parser.add_argument("--first", type=int, default=0, help="first identity (seed)")
     parser.add_argument("--intensity", type=float, default=4.0)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--out", help="also write the markdown here")
@@ -132,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     predictor = Predictor.from_checkpoint(model, device=args.device)
     start = time.perf_counter()
     with torch.no_grad():
-        results = read_app_faces(predictor, args.identities, args.intensity)
+        results = read_app_faces(predictor, args.identities, args.intensity, args.first)
     elapsed = time.perf_counter() - start
     text = markdown(results, predictor.class_names, command, predictor.source)
     text += f"\n{len(results)} faces in {elapsed:.1f} s on {args.device}.\n"
