@@ -106,11 +106,12 @@ def run_jobs(
                 results[job.name] = future.result()
                 say(_ended(job, results[job.name]))
             if pending and not done:
-                say(f"   {time.perf_counter() - start:.0f} s: {_progress(pending, config.epochs)}")
+                elapsed = time.perf_counter() - start
+                say(f"   {elapsed:.0f} s: {progress_line(pending, config.epochs)}")
     return {job.name: results[job.name] for job in jobs}
 
 
-def _progress(pending: dict[cf.Future, TrainJob], epochs: int) -> str:
+def progress_line(pending: dict[cf.Future, TrainJob], epochs: int) -> str:
     """Epochs done per started job; jobs with no finished epoch yet count as queued."""
     done = {job.name: job_epochs(job) for job in pending.values()}
     line = ", ".join(f"{name} epoch {n}/{epochs}" for name, n in done.items() if n)
@@ -128,4 +129,6 @@ def default_processes(device: Any, jobs: int) -> int:
     """One process per CPU core (at most one per job) on CPU; one on an accelerator."""
     if resolve_device(device).type != "cpu":
         return 1
-    return max(1, min(len(os.sched_getaffinity(0)), jobs))
+    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None  # Linux
+    cores = len(usable) if usable else os.cpu_count() or 1
+    return max(1, min(cores, jobs))
