@@ -9,7 +9,9 @@ subjects only) and are tested on the fold's test subjects of *each* family:
 - ``affectvlm``: the training recipe (``--config``, default the CPU ``demo`` preset);
 - ``ce-head``: the same vision tower and fusion with a linear cross-entropy head;
 - ``depth-pca-lr``: frontal depth view → PCA → logistic regression (scikit-learn), its
-  components and C chosen by subject-grouped inner CV on the training subjects.
+  components and C chosen by subject-grouped inner CV on the training subjects;
+- ``plain-cnn``: four conv-BN-ReLU-pool blocks on the same cached views, the views' logits
+  averaged, cross-entropy, 40 epochs, the best epoch on the validation subjects.
 
 Everything is resumable (finished folds are reused). Paired tests over folds: Student's t
 (scipy.stats.ttest_rel) and the exact sign-flip permutation test (scipy.stats.permutation_test).
@@ -31,7 +33,13 @@ from typing import Any
 import numpy as np
 
 from affectvlm.data import make_folds, protocol_config, select_records, takes_part
-from affectvlm.experiments.baselines import depth_images, fit_depth_pca_logreg
+from affectvlm.experiments.baselines import (
+    depth_images,
+    fit_depth_pca_logreg,
+    fit_plain_cnn,
+    predict_plain_cnn,
+    view_stacks,
+)
 from affectvlm.experiments.stats import paired_t_test, sign_flip_test
 from affectvlm.io.index import index_dataset
 from affectvlm.render.cache import RenderCache, render_dataset
@@ -39,7 +47,7 @@ from affectvlm.synth import SynthConfig, generate_dataset
 from affectvlm.train.config import load_train_config
 from affectvlm.train.cv import run_folds
 
-LEARNERS = ("affectvlm", "ce-head", "depth-pca-lr")
+LEARNERS = ("affectvlm", "ce-head", "depth-pca-lr", "plain-cnn")
 
 
 def prepare(out: Path, args: argparse.Namespace, config: Any) -> tuple[dict, Any, RenderCache]:
@@ -117,6 +125,28 @@ def run_pca(config, records, foldset, cache, seed) -> dict[str, list[float]]:
     return scores
 
 
+def run_cnn(records, foldset, cache, seed) -> dict[str, list[float]]:
+    """A plain 4-block CNN on the same cached views (mean of the views' logits), cross-entropy,
+    40 epochs, the best epoch on the training family's validation subjects."""
+    import torch
+
+    train = next(iter(records))
+    classes = list(foldset.protocol.classes)
+    scores: dict[str, list[float]] = {f: [] for f in records}
+
+    def part(recs):
+        return view_stacks(recs, cache), torch.tensor([classes.index(r.emotion) for r in recs])
+
+    for k in range(len(foldset.folds)):
+        fit = part(select_records(records[train], foldset, k, "train"))
+        val = part(select_records(records[train], foldset, k, "val"))
+        model = fit_plain_cnn(*fit, *val, len(classes), seed=seed)
+        for family, recs in records.items():
+            x, y = part(select_records(recs, foldset, k, "test"))
+            scores[family].append(float((predict_plain_cnn(model, x) == y).float().mean()))
+    return scores
+
+
 def paired(a: list[float], b: list[float]) -> str:
     """Mean difference (points), t-test p and exact sign-flip permutation p over folds."""
     t, flip = paired_t_test(a, b), sign_flip_test(a, b)
@@ -159,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
             model = dataclasses.replace(config.model, head="linear")
             ce = dataclasses.replace(config, model=model)
             results[learner] = run_trainer(runs / learner, ce, records, foldset, cache, args.device)
+        elif learner == "plain-cnn":
+            results[learner] = run_cnn(records, foldset, cache, args.seed)
         else:
             results[learner] = run_pca(config, records, foldset, cache, args.seed)
         print(f"{learner}: {time.perf_counter() - t:.0f} s", flush=True)

@@ -163,3 +163,24 @@ def test_fold_fits_on_train_and_val_subjects_only_and_scores_extra_tests(tmp_pat
     assert result.test_metrics["accuracy"] >= 0.9
     extra = result.extra_test_metrics["rbf"]
     assert extra["num_samples"] == 12 * len(fold.test) and extra["accuracy"] >= 0.9
+
+
+def test_plain_cnn_learns_a_pattern_the_views_share_and_keeps_its_best_validation_epoch():
+    import torch
+
+    from affectvlm.experiments.baselines import fit_plain_cnn, predict_plain_cnn
+
+    g = torch.Generator().manual_seed(0)
+
+    def make(n):
+        y = torch.arange(n) % 2
+        x = torch.rand(n, 3, 3, 16, 16, generator=g) * 0.5
+        x[y == 1, :, :, 4:12, 4:12] += 0.5  # class 1: a bright square in every view
+        return x, y
+
+    x, y = make(32)
+    vx, vy = make(8)
+    model = fit_plain_cnn(x, y, vx, vy, classes=2, epochs=5, seed=0)
+    tx, ty = make(16)
+    assert model(tx).shape == (16, 2)
+    assert (predict_plain_cnn(model, tx) == ty).float().mean() >= 0.9  # chance is 0.5

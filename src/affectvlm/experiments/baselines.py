@@ -177,3 +177,78 @@ def pca_logreg_fold(
         result.extra_test_metrics[name] = classification_metrics(y, predicted, names).to_dict()
     save_fold_result(out_dir, result)
     return result
+
+
+def view_stacks(records: Sequence[Any], cache: Any) -> torch.Tensor:
+    """``(N, V, C, H, W)`` float32 cached model inputs in [0, 1] (mean over 4D frames)."""
+    rows = [
+        torch.from_numpy(np.asarray(cache.load(sample_id_for(r.path)), dtype=np.float32).mean(0))
+        for r in records
+    ]
+    return torch.stack(rows) / 255.0
+
+
+class PlainCNN(torch.nn.Module):
+    """Four conv-BN-ReLU-pool blocks and a linear layer, shared by the views; the views'
+    logits are averaged. The reference the issue measured the CLIP recipe against."""
+
+    def __init__(self, classes: int, channels: int = 3, width: int = 32) -> None:
+        super().__init__()
+        layers: list[torch.nn.Module] = []
+        cin = channels
+        for k in range(4):
+            cout = width * 2 ** min(k, 2)
+            layers += [
+                torch.nn.Conv2d(cin, cout, 3, padding=1, bias=False),
+                torch.nn.BatchNorm2d(cout),
+                torch.nn.ReLU(inplace=True),
+                torch.nn.MaxPool2d(2),
+            ]
+            cin = cout
+        self.features = torch.nn.Sequential(*layers, torch.nn.AdaptiveAvgPool2d(1))
+        self.head = torch.nn.Linear(cin, classes)
+
+    def forward(self, views: torch.Tensor) -> torch.Tensor:  # (N, V, C, H, W) → (N, classes)
+        n, v = views.shape[:2]
+        logits = self.head(self.features(views.flatten(0, 1)).flatten(1))
+        return logits.view(n, v, -1).mean(1)
+
+
+def fit_plain_cnn(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    val_x: torch.Tensor,
+    val_y: torch.Tensor,
+    classes: int,
+    *,
+    epochs: int = 40,
+    batch_size: int = 16,
+    lr: float = 1e-3,
+    seed: int = 0,
+) -> PlainCNN:
+    """Cross-entropy with Adam; the weights of the epoch with the best validation accuracy
+    (the first of ties) are returned."""
+    torch.manual_seed(seed)
+    model = PlainCNN(classes, x.shape[2])
+    optim = torch.optim.Adam(model.parameters(), lr=lr)
+    order = torch.Generator().manual_seed(seed)
+    best, best_state = -1.0, None
+    for _ in range(epochs):
+        model.train()
+        for idx in torch.randperm(len(x), generator=order).split(batch_size):
+            optim.zero_grad()
+            F.cross_entropy(model(x[idx]), y[idx]).backward()
+            optim.step()
+        accuracy = float((predict_plain_cnn(model, val_x) == val_y).float().mean())
+        if accuracy > best:
+            best = accuracy
+            best_state = {k: t.detach().clone() for k, t in model.state_dict().items()}
+    assert best_state is not None
+    model.load_state_dict(best_state)
+    return model.eval()
+
+
+def predict_plain_cnn(model: PlainCNN, x: torch.Tensor, batch_size: int = 64) -> torch.Tensor:
+    model.eval()
+    with torch.no_grad():
+        return torch.cat([model(part).argmax(-1) for part in x.split(batch_size)])
