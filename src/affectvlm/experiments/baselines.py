@@ -192,7 +192,7 @@ class PlainCNN(torch.nn.Module):
     """Four conv-BN-ReLU-pool blocks and a linear layer, shared by the views; the views'
     logits are averaged. The reference the issue measured the CLIP recipe against."""
 
-    def __init__(self, classes: int, channels: int = 3, width: int = 32) -> None:
+    def __init__(self, classes: int, channels: int = 3, width: int = 16) -> None:
         super().__init__()
         layers: list[torch.nn.Module] = []
         cin = channels
