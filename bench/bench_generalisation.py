@@ -13,7 +13,9 @@ subjects only) and are tested on the fold's test subjects of *each* family:
 - ``plain-cnn``: four conv-BN-ReLU-pool blocks on the same cached views, the views' logits
   averaged, cross-entropy, 40 epochs, the best epoch on the validation subjects.
 
-Everything is resumable (finished folds are reused). Paired tests over folds: Student's t
+Everything is resumable (finished folds are reused). The table and ``generalisation.json``
+are written atomically; a run with some ``--learners`` keeps the other learners' results of an
+earlier run with the same data, folds and recipe. Paired tests over folds: Student's t
 (scipy.stats.ttest_rel) and the exact sign-flip permutation test (scipy.stats.permutation_test).
 
     .venv/bin/python bench/bench_generalisation.py --out runs/gen --subjects 30 --folds 5
@@ -41,6 +43,7 @@ from affectvlm.experiments.baselines import (
     view_stacks,
 )
 from affectvlm.experiments.stats import paired_t_test, sign_flip_test
+from affectvlm.fileio import atomic_write_json, atomic_write_text
 from affectvlm.io.index import index_dataset
 from affectvlm.render.cache import RenderCache, render_dataset
 from affectvlm.synth import SynthConfig, generate_dataset
@@ -155,6 +158,56 @@ def paired(a: list[float], b: list[float]) -> str:
     )
 
 
+def run_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """What makes two runs' fold results comparable (same data, folds and recipe)."""
+    keys = ("families", "subjects", "folds", "seed", "resolution", "config", "set", "tag")
+    return {k: getattr(args, k) for k in keys}
+
+
+def merged_results(path: Path, settings: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """``new`` over the learners an earlier run with the same ``settings`` saved in ``path``
+    (a file from other settings, or an unreadable one, is replaced, saying so)."""
+    if not path.exists():
+        return new
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"{path}: unreadable ({exc}); replaced", flush=True)
+        return new
+    if not isinstance(saved, dict) or saved.get("settings") != settings:
+        print(f"{path}: results of other settings; replaced", flush=True)
+        return new
+    combined = {**saved.get("results", {}), **new}
+    return {k: combined[k] for k in LEARNERS if k in combined}
+
+
+def results_table(command: str, families: list[str], results: dict[str, Any]) -> str:
+    """The markdown table (mean ± sd over folds per test family) and the paired tests."""
+    lines = [
+        f"`{command}`",
+        "",
+        "| learner | "
+        + " | ".join(
+            f"test on {f}{' (same family)' if i == 0 else ''}" for i, f in enumerate(families)
+        )
+        + " |",
+        "|---|" + "---|" * len(families),
+    ]
+    for learner, by_family in results.items():
+        cells = [
+            f"{100 * np.mean(v):.1f} ± {100 * np.std(v, ddof=1):.1f} %" for v in by_family.values()
+        ]
+        lines.append(f"| {learner} | " + " | ".join(cells) + " |")
+    if "affectvlm" in results:
+        for other in (x for x in results if x != "affectvlm"):
+            for family in families:
+                lines.append(
+                    f"- affectvlm − {other}, test on {family}: "
+                    + paired(results["affectvlm"][family], results[other][family])
+                )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", type=Path, required=True)
@@ -196,32 +249,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{learner}: {time.perf_counter() - t:.0f} s", flush=True)
 
     command = shlex.join(["python", "bench/bench_generalisation.py", *sys.argv[1:]])
-    lines = [
-        f"`{command}`",
-        "",
-        "| learner | "
-        + " | ".join(
-            f"test on {f}{' (same family)' if i == 0 else ''}" for i, f in enumerate(args.families)
-        )
-        + " |",
-        "|---|" + "---|" * len(args.families),
-    ]
-    for learner, by_family in results.items():
-        cells = [
-            f"{100 * np.mean(v):.1f} ± {100 * np.std(v, ddof=1):.1f} %" for v in by_family.values()
-        ]
-        lines.append(f"| {learner} | " + " | ".join(cells) + " |")
-    if "affectvlm" in results:
-        for other in (x for x in results if x != "affectvlm"):
-            for family in args.families:
-                lines.append(
-                    f"- affectvlm − {other}, test on {family}: "
-                    + paired(results["affectvlm"][family], results[other][family])
-                )
-    text = "\n".join(lines)
+    settings = run_settings(args)
+    results = merged_results(runs / "generalisation.json", settings, results)
+    text = results_table(command, args.families, results)
     print(text)
-    (runs / "generalisation.md").write_text(text + "\n", encoding="utf-8")
-    (runs / "generalisation.json").write_text(json.dumps(results, indent=2), "utf-8")
+    atomic_write_text(runs / "generalisation.md", text + "\n")
+    atomic_write_json(
+        runs / "generalisation.json", {"settings": settings, "command": command, "results": results}
+    )
     return 0
 
 
