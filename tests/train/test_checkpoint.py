@@ -118,6 +118,41 @@ def test_a_checkpoint_without_the_training_state_is_refused_naming_the_missing_k
 def test_checkpoints_carry_a_format_and_older_ones_without_it_still_load(tmp_path):
     save_checkpoint(tmp_path / "new.pt", {"epoch": 2})
     state = torch.load(tmp_path / "new.pt", weights_only=True)
-    assert state["format"] == "affectvlm-train-checkpoint" and state["format_version"] == 1
+    assert state["format"] == "affectvlm-train-checkpoint" and state["format_version"] == 2
     torch.save({"epoch": 2}, tmp_path / "old.pt")  # as written before the format marker
     assert load_checkpoint(tmp_path / "old.pt")["epoch"] == 2
+
+
+def _half_frozen(seed: int) -> torch.nn.Module:
+    torch.manual_seed(seed)
+    module = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Linear(4, 2))
+    module[0].requires_grad_(False)
+    return module
+
+
+@pytest.mark.parametrize("written", ["trainable only", "full state (format 1)"])
+def test_module_states_leave_out_frozen_weights_and_restore_either_way(tmp_path, written):
+    from affectvlm.train.checkpoint import frozen_digest, module_state, restore_states
+
+    trained = _half_frozen(0)
+    with torch.no_grad():
+        trained[1].weight.add_(1.0)  # training moved the trainable part only
+    state = module_state(trained) if written == "trainable only" else trained.state_dict()
+    assert ("0.weight" in state) == (written != "trainable only")
+    saved = {"step": state, "frozen_digest": frozen_digest(trained), "rng": rng_state()}
+    rebuilt = _half_frozen(0)
+    restore_states(tmp_path / "c.pt", saved, {"step": rebuilt})
+    for a, b in zip(trained.state_dict().values(), rebuilt.state_dict().values(), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+def test_frozen_weights_other_than_the_runs_are_refused(tmp_path):
+    from affectvlm.train.checkpoint import frozen_digest, module_state, restore_states
+
+    trained = _half_frozen(0)
+    saved = {"step": module_state(trained), "frozen_digest": frozen_digest(trained)}
+    saved["rng"] = rng_state()
+    with pytest.raises(CheckpointError, match="frozen weights of this model differ") as info:
+        restore_states(tmp_path / "c.pt", saved, {"step": _half_frozen(1)})
+    assert info.value.path == tmp_path / "c.pt"
+    assert frozen_digest(_half_frozen(0)) == saved["frozen_digest"]

@@ -71,9 +71,12 @@ def _weights(run):
     return load_file(str(next((run / "model").glob("*.safetensors"))))
 
 
-def test_kill_and_resume_reaches_the_same_result_as_an_uninterrupted_run(data, tmp_path):
+@pytest.mark.parametrize("freeze_text", [False, True])
+def test_kill_and_resume_reaches_the_same_result_as_an_uninterrupted_run(
+    data, tmp_path, freeze_text
+):
     records, folds = data
-    config = tiny_config(epochs=2, data={"workers": 0})
+    config = tiny_config(epochs=2, data={"workers": 0}, model={"freeze_text": freeze_text})
     full = train_fold(
         config, records, folds, 1, tmp_path / "full", "cpu", cache=PatternCache(records)
     )
@@ -142,6 +145,41 @@ def test_resume_from_states_that_do_not_fit_the_model_is_a_checkpoint_error(data
             config, records, folds, 0, tmp_path, "cpu", cache=PatternCache(records), resume=True
         )
     assert info.value.path == tmp_path / "checkpoint.pt"
+
+
+def test_the_checkpoint_leaves_out_frozen_weights_and_refuses_other_ones_on_resume(data, tmp_path):
+    from affectvlm.train.checkpoint import load_checkpoint, save_checkpoint
+
+    records, folds = data
+    config = tiny_config(epochs=2, model={"freeze_text": True})
+
+    def kill_after_first(epoch, log):
+        if epoch == 1:
+            raise Killed
+
+    with pytest.raises(Killed):
+        train_fold(
+            config,
+            records,
+            folds,
+            0,
+            tmp_path,
+            "cpu",
+            cache=PatternCache(records),
+            on_epoch_end=kill_after_first,
+        )
+    saved = load_checkpoint(tmp_path / "checkpoint.pt")
+    stored = {k.removeprefix("model.") for k in saved["step"]}
+    weights = _weights(tmp_path)  # the model folder keeps every weight
+    text = {k for k in weights if k.startswith("text_tower.encoder.")}
+    assert text and not text & stored
+    assert set(weights) - text <= stored
+    saved["frozen_digest"] = "0" * 32  # as if another copy of the encoder were installed
+    save_checkpoint(tmp_path / "checkpoint.pt", saved)
+    with pytest.raises(CheckpointError, match="frozen weights of this model differ"):
+        train_fold(
+            config, records, folds, 0, tmp_path, "cpu", cache=PatternCache(records), resume=True
+        )
 
 
 def test_model_selection_never_reads_the_test_subjects(data, tmp_path):

@@ -7,10 +7,16 @@ history and the resolved config as a plain dict. It is written atomically (temp 
 or a plain python type — numpy's RNG state is stored as a tensor for that reason. It carries
 a format name and version, so a file that is empty, not a checkpoint, or from another
 version is refused saying so in plain words.
+
+Frozen parameters (e.g. the pretrained MiniLM text encoder, ~90 MB) are not stored: the model
+rebuilt from the same config loads them again, and a digest of them in the checkpoint makes a
+resume refuse frozen weights other than those the run trained with. The ``model/`` folder a
+run saves keeps every weight (it is the portable model).
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import pickle
 import random
@@ -28,7 +34,8 @@ IGNORED_ON_RESUME: tuple[str, ...] = ("data.workers", "progress")
 """Config keys that may change between a run and its resume (they cannot change results)."""
 
 FORMAT = "affectvlm-train-checkpoint"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: frozen parameters left out of module states (their digest stored instead)."""
 TRAINING_STATE_KEYS: tuple[str, ...] = (
     *("epoch", "best_metric", "best_epoch", "history", "stop"),
     *("step", "optimizer", "scheduler", "scaler", "rng", "config", "fold", "folds_hash"),
@@ -142,13 +149,60 @@ def _check_state(path: Path, state: Any, required: Iterable[str]) -> None:
         )
 
 
+def frozen_names(module: torch.nn.Module) -> list[str]:
+    """State-dict names of the parameters of ``module`` that do not train."""
+    params = module.named_parameters(remove_duplicate=False)
+    return sorted(name for name, p in params if not p.requires_grad)
+
+
+def module_state(module: torch.nn.Module) -> dict[str, Any]:
+    """``module.state_dict()`` without its frozen parameters."""
+    frozen = set(frozen_names(module))
+    return {k: v for k, v in module.state_dict().items() if k not in frozen}
+
+
+def frozen_digest(module: torch.nn.Module) -> str:
+    """A digest of the names, dtypes, shapes and bytes of the frozen parameters of ``module``."""
+    digest = hashlib.blake2b(digest_size=16)
+    params = dict(module.named_parameters(remove_duplicate=False))
+    for name in frozen_names(module):
+        tensor = params[name].detach().cpu().contiguous()
+        digest.update(f"{name}|{tensor.dtype}|{tuple(tensor.shape)}|".encode())
+        digest.update(tensor.reshape(-1).view(torch.uint8).numpy())
+    return digest.hexdigest()
+
+
+def _load_module_state(
+    path: Path, module: torch.nn.Module, state: Mapping[str, Any], digest: Any
+) -> None:
+    """Load a :func:`module_state` (or a full state of format 1) into ``module``, whose frozen
+    parameters must be those the digest was made of."""
+    frozen = set(frozen_names(module))
+    result = module.load_state_dict(state, strict=False)
+    missing = set(result.missing_keys) - frozen
+    if missing or result.unexpected_keys:
+        module.load_state_dict(state)  # strict: raises torch's own message
+    if set(result.missing_keys) and digest != frozen_digest(module):
+        raise CheckpointError(
+            path,
+            "the frozen weights of this model differ from those the run trained with "
+            "(another copy or version of the pretrained encoder?); it cannot be resumed",
+        )
+
+
 def restore_states(path: str | Path, saved: Mapping[str, Any], parts: Mapping[str, Any]) -> None:
     """Load ``saved[name]`` into each of ``parts`` (model step, optimizer, …) and restore the
-    RNG states; states that do not fit (another code version) raise :class:`CheckpointError`."""
+    RNG states; states that do not fit (another code version) raise :class:`CheckpointError`.
+    A module part's frozen parameters are checked against ``saved["frozen_digest"]``."""
     try:
         for name, part in parts.items():
-            part.load_state_dict(saved[name])
+            if isinstance(part, torch.nn.Module):
+                _load_module_state(Path(path), part, saved[name], saved.get("frozen_digest"))
+            else:
+                part.load_state_dict(saved[name])
         set_rng_state(saved["rng"])
+    except CheckpointError:
+        raise
     except (RuntimeError, ValueError, KeyError, TypeError) as exc:
         first = (str(exc).strip() or type(exc).__name__).splitlines()[0]
         raise CheckpointError(

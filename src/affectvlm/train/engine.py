@@ -169,6 +169,7 @@ def _train_fold(config, source, paths, device, info, resume, callback, logger):
     use_scaler = device.type == "cuda" and config.precision == "fp16"
     scaler = torch.amp.GradScaler(device.type, enabled=use_scaler)
     config_dict = to_dict(config)
+    frozen = ckpt.frozen_digest(step) if info.is_main else ""
 
     state = {"epoch": 0, "best_metric": -math.inf, "best_epoch": 0, "history": [], "stop": False}
     if resume and paths.checkpoint.exists():
@@ -226,7 +227,9 @@ def _train_fold(config, source, paths, device, info, resume, callback, logger):
             state["stop"] = True
         state["epoch"] = epoch
         if info.is_main:
-            _save_state(paths, state, step, optimizer, scheduler, scaler, config_dict, fold, data)
+            _save_state(
+                paths, state, step, frozen, optimizer, scheduler, scaler, config_dict, fold, data
+            )
             write_history(paths.history, state["history"])
             logger.info(_format_log(log))
         barrier()
@@ -238,12 +241,13 @@ def _train_fold(config, source, paths, device, info, resume, callback, logger):
     return _test_selected(config, source, data, paths, device, info, state, show, logger)
 
 
-def _save_state(paths, state, step, optimizer, scheduler, scaler, config_dict, fold, data):
+def _save_state(paths, state, step, frozen, optimizer, scheduler, scaler, config_dict, fold, data):
     ckpt.save_checkpoint(
         paths.checkpoint,
         {
             **state,
-            "step": step.state_dict(),
+            "step": ckpt.module_state(step),
+            "frozen_digest": frozen,
             "optimizer": optimizer.state_dict(),
             "scheduler": scheduler.state_dict(),
             "scaler": scaler.state_dict(),
