@@ -16,7 +16,8 @@ def _free_port() -> int:
 
 
 @pytest.mark.slow
-def test_two_process_gloo_run_completes_and_only_rank_zero_writes(tmp_path):
+@pytest.mark.parametrize("tower", ["vit", "conv"])
+def test_two_process_gloo_run_completes_and_only_rank_zero_writes(tmp_path, tower):
     out, logs = tmp_path / "run", tmp_path / "logs"
     logs.mkdir()
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
@@ -33,6 +34,7 @@ def test_two_process_gloo_run_completes_and_only_rank_zero_writes(tmp_path):
         str(HERE / "ddp_worker.py"),
         str(out),
         str(logs),
+        tower,
     ]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
