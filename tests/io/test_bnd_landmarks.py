@@ -45,3 +45,16 @@ def test_wrl_reader_rejects_a_sibling_bnd_that_indexes_outside_the_mesh(tmp_path
 
     with pytest.raises(ScanFormatError, match=r"m\.bnd"):
         read_wrl(tmp_path / "m.wrl")
+
+
+@pytest.mark.parametrize(
+    ("row", "match"),
+    [
+        ("0 0 1e39 0", "row 83 has a coordinate that overflows float32"),  # found by the long fuzz
+        ("1e39 0 0 0", "row 83: vertex index 1e39 is too large"),
+    ],
+)
+def test_values_beyond_float32_or_int32_are_rejected_not_read_as_inf(tmp_path, row, match):
+    path = tmp_path / "x.bnd"
+    path.write_text("0 0 0 0\n" * 82 + row + "\n")
+    assert_rejected(read_bnd, path, match)

@@ -67,3 +67,13 @@ def test_binary_ply_with_mixed_polygon_sizes_is_triangulated(tmp_path):
     )
     (tmp_path / "t.ply").write_bytes(header + vertices + faces[:-4])
     assert_rejected(read_ply, tmp_path / "t.ply", "truncated")
+
+
+def test_a_huge_float_face_index_is_out_of_range_not_a_wrapped_integer(tmp_path):
+    path = tmp_path / "huge_index.ply"
+    path.write_text(
+        "ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nproperty float y\n"
+        "property float z\nelement face 1\nproperty list uchar float vertex_indices\n"
+        "end_header\n0 0 0\n1 0 0\n0 1 0\n3 0 1 1e30\n"
+    )
+    assert_rejected(read_ply, path, "face index 1e\\+30 out of range \\(3 vertices\\)")

@@ -49,7 +49,16 @@ def read_bnd(path: str | Path, n_vertices: int | None = None) -> BndLandmarks:
     if not np.isfinite(values).all():
         bad = int(np.flatnonzero(~np.isfinite(values).all(axis=1))[0])
         raise ScanFormatError(path, f"row {bad + 1} has a NaN or infinite value")
+    too_big = np.abs(values[:, 1:]) > np.finfo(np.float32).max
+    if too_big.any():
+        bad = int(np.flatnonzero(too_big.any(axis=1))[0])
+        raise ScanFormatError(path, f"row {bad + 1} has a coordinate that overflows float32")
     indices = values[:, 0]
+    if (indices > np.iinfo(np.int32).max).any():
+        bad = int(np.flatnonzero(indices > np.iinfo(np.int32).max)[0])
+        raise ScanFormatError(
+            path, f"row {bad + 1}: vertex index {rows[bad].split()[0]} is too large"
+        )
     if (indices != np.round(indices)).any() or (indices < 0).any():
         bad = int(np.flatnonzero((indices != np.round(indices)) | (indices < 0))[0])
         raise ScanFormatError(

@@ -160,7 +160,8 @@ def read_bnt(path: str | Path, *, load_texture: bool = True, landmarks: bool = T
         if lm3 is not None:
             points = read_lm3(lm3)
             if points:
-                scan.landmarks = np.stack(list(points.values())).astype(np.float32)
+                with np.errstate(over="ignore"):  # an overflow is inf: check_geometry rejects it
+                    scan.landmarks = np.stack(list(points.values())).astype(np.float32)
                 scan.landmark_names = list(points)
             notes.append(f"landmarks from {lm3.name} ({len(points)} points)")
     return scan

@@ -323,6 +323,9 @@ def _assemble(path: Path, found: dict[str, Columns], comments: list[str], load: 
     if flat.dtype.kind == "f" and not (np.isfinite(flat) & (flat == np.round(flat))).all():
         bad = flat[~(np.isfinite(flat) & (flat == np.round(flat)))][0]
         raise ScanFormatError(path, f"face index {float(bad)} is not an integer")
+    if flat.dtype.kind == "f" and ((flat < 0) | (flat >= len(vertices))).any():
+        bad = flat[(flat < 0) | (flat >= len(vertices))][0]
+        raise ScanFormatError(path, f"face index {bad:g} out of range ({len(vertices)} vertices)")
     flat = flat.astype(np.int64)
     if flat.min() < 0 or flat.max() >= len(vertices):
         bad = flat[(flat < 0) | (flat >= len(vertices))][0]
