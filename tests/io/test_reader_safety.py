@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import struct
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from reader_checks import FIXTURES, assert_rejected
 from affectvlm.io import (
     GeometryLimits,
     Scan,
+    ScanFormatError,
     read_bnd,
     read_lm2,
     read_lm3,
@@ -317,3 +319,31 @@ def test_binary_ply_with_bytes_after_the_last_element_is_rejected(tmp_path, face
 def test_ascii_ply_with_values_after_the_last_element_is_still_rejected(tmp_path):
     path = write(tmp_path / "junk.ply", PLY_ASCII + b"7 7 7\n")
     assert_rejected(read_scan, path, "3 values after the last element")
+
+
+SIGNALLING_NAN_F4 = struct.pack("<I", 0x7F800001)
+SIGNALLING_NAN_F8 = struct.pack("<Q", 0x7FF0000000000001)
+
+
+@pytest.mark.parametrize("suffix", [".ply", ".bnt"])
+def test_a_signalling_nan_in_binary_floats_is_rejected_without_a_numpy_warning(tmp_path, suffix):
+    """Fuzzed bytes can form a signalling NaN, whose cast raises numpy's "invalid value"."""
+    path = tmp_path / f"x{suffix}"
+    if suffix == ".ply":
+        header = (
+            b"ply\nformat binary_little_endian 1.0\nelement vertex 3\nproperty float x\n"
+            b"property float y\nproperty float z\nelement face 1\n"
+            b"property list uchar int vertex_indices\nend_header\n"
+        )
+        xyz = struct.pack("<8f", 0, 0, 0, 1, 0, 0, 0, 1) + SIGNALLING_NAN_F4
+        path.write_bytes(header + xyz + struct.pack("<B3i", 3, 0, 1, 2))
+    else:
+        data = bnt_bytes()
+        at = data.index(struct.pack("<d", 1.0))  # the first x value of the grid
+        path.write_bytes(data[:at] + SIGNALLING_NAN_F8 + data[at + 8 :])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ScanFormatError) as info:
+            read_scan(path)
+    message = str(info.value)
+    assert info.value.path == path and ("finite" in message or "NaN" in message)

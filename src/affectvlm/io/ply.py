@@ -306,7 +306,8 @@ def _assemble(path: Path, found: dict[str, Columns], comments: list[str], load: 
     vertex, face = found.get("vertex", {}), found.get("face", {})
     if not all(isinstance(vertex.get(k), np.ndarray) for k in "xyz"):
         raise ScanFormatError(path, "no vertex element with x, y, z properties")
-    vertices = np.stack([vertex[k] for k in "xyz"], axis=1).astype(np.float64)
+    with np.errstate(invalid="ignore"):  # a signalling NaN in the file: rejected just below
+        vertices = np.stack([vertex[k] for k in "xyz"], axis=1).astype(np.float64)
     if len(vertices) == 0:
         raise ScanFormatError(path, "zero vertices")
     if not np.isfinite(vertices).all():
@@ -334,7 +335,8 @@ def _assemble(path: Path, found: dict[str, Columns], comments: list[str], load: 
     colors = None
     if all(isinstance(vertex.get(k), np.ndarray) for k in ("red", "green", "blue")):
         raw = np.stack([vertex[k] for k in ("red", "green", "blue")], axis=1)
-        colors = raw / 255.0 if np.issubdtype(raw.dtype, np.integer) else raw.astype(np.float64)
+        with np.errstate(invalid="ignore"):  # NaN colours: check_geometry rejects them
+            colors = raw / 255.0 if np.issubdtype(raw.dtype, np.integer) else raw.astype(np.float64)
         if colors.min() < 0 or colors.max() > 1:
             raise ScanFormatError(path, "vertex colours outside [0, 1] (or 0..255 for uchar)")
     uv = uv_faces = None

@@ -10,8 +10,9 @@ import numpy as np
 
 
 def _float32(values: np.ndarray) -> np.ndarray:
-    """``values`` as contiguous float32; an overflow becomes inf (the readers reject it)."""
-    with np.errstate(over="ignore"):
+    """``values`` as contiguous float32; an overflow becomes inf and a signalling NaN a NaN
+    (the readers reject both) without a numpy warning."""
+    with np.errstate(over="ignore", invalid="ignore"):
         return np.ascontiguousarray(values, dtype=np.float32)
 
 
