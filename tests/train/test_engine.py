@@ -16,6 +16,19 @@ class Killed(Exception):
     pass
 
 
+def _killed_after_epoch_1(config, records, folds, fold, out) -> None:
+    """Train ``fold`` into ``out`` and kill the run once epoch 1's checkpoint is written."""
+
+    def kill(epoch, log):
+        if epoch == 1:
+            raise Killed
+
+    with pytest.raises(Killed):
+        train_fold(
+            config, records, folds, fold, out, "cpu", cache=PatternCache(records), on_epoch_end=kill
+        )
+
+
 @pytest.fixture(scope="module")
 def data():
     records = make_records()
@@ -81,21 +94,7 @@ def test_kill_and_resume_reaches_the_same_result_as_an_uninterrupted_run(
         config, records, folds, 1, tmp_path / "full", "cpu", cache=PatternCache(records)
     )
 
-    def kill_after_first(epoch, log):
-        if epoch == 1:
-            raise Killed
-
-    with pytest.raises(Killed):
-        train_fold(
-            config,
-            records,
-            folds,
-            1,
-            tmp_path / "cut",
-            "cpu",
-            cache=PatternCache(records),
-            on_epoch_end=kill_after_first,
-        )
+    _killed_after_epoch_1(config, records, folds, 1, tmp_path / "cut")
     resumed = train_fold(
         config, records, folds, 1, tmp_path / "cut", "cpu", cache=PatternCache(records), resume=True
     )
@@ -153,21 +152,7 @@ def test_the_checkpoint_leaves_out_frozen_weights_and_refuses_other_ones_on_resu
     records, folds = data
     config = tiny_config(epochs=2, model={"freeze_text": True})
 
-    def kill_after_first(epoch, log):
-        if epoch == 1:
-            raise Killed
-
-    with pytest.raises(Killed):
-        train_fold(
-            config,
-            records,
-            folds,
-            0,
-            tmp_path,
-            "cpu",
-            cache=PatternCache(records),
-            on_epoch_end=kill_after_first,
-        )
+    _killed_after_epoch_1(config, records, folds, 0, tmp_path)
     saved = load_checkpoint(tmp_path / "checkpoint.pt")
     stored = {k.removeprefix("model.") for k in saved["step"]}
     weights = _weights(tmp_path)  # the model folder keeps every weight
@@ -259,16 +244,10 @@ def test_resuming_with_another_thread_count_warns_that_results_differ_in_the_las
     records, folds = data
     config = tiny_config(epochs=2)
 
-    def kill_after_first(epoch, log):
-        if epoch == 1:
-            raise Killed
-
     before = torch.get_num_threads()
     try:
         torch.set_num_threads(1)
-        with pytest.raises(Killed):
-            train_fold(config, records, folds, 0, tmp_path, "cpu", cache=PatternCache(records),
-                       on_epoch_end=kill_after_first)  # fmt: skip
+        _killed_after_epoch_1(config, records, folds, 0, tmp_path)
         torch.set_num_threads(2)
         train_fold(config, records, folds, 0, tmp_path, "cpu", cache=PatternCache(records),
                    resume=True)  # fmt: skip

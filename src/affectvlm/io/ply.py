@@ -324,13 +324,12 @@ def _assemble(path: Path, found: dict[str, Columns], comments: list[str], load: 
     if flat.dtype.kind == "f" and not (np.isfinite(flat) & (flat == np.round(flat))).all():
         bad = flat[~(np.isfinite(flat) & (flat == np.round(flat)))][0]
         raise ScanFormatError(path, f"face index {float(bad)} is not an integer")
-    if flat.dtype.kind == "f" and ((flat < 0) | (flat >= len(vertices))).any():
+    if flat.min() < 0 or flat.max() >= len(vertices):  # before the cast: 1e30 would wrap
         bad = flat[(flat < 0) | (flat >= len(vertices))][0]
-        raise ScanFormatError(path, f"face index {bad:g} out of range ({len(vertices)} vertices)")
+        raise ScanFormatError(
+            path, f"face index {bad:.15g} out of range ({len(vertices)} vertices)"
+        )
     flat = flat.astype(np.int64)
-    if flat.min() < 0 or flat.max() >= len(vertices):
-        bad = flat[(flat < 0) | (flat >= len(vertices))][0]
-        raise ScanFormatError(path, f"face index {bad} out of range ({len(vertices)} vertices)")
     faces = fan_triangulate(flat, lengths)
     colors = None
     if all(isinstance(vertex.get(k), np.ndarray) for k in ("red", "green", "blue")):
